@@ -1,0 +1,128 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/**
+ * The whole configuration, parsed once at start-up from the environment. This is the only module
+ * that reads `process.env`; everything else receives a `Config`.
+ */
+
+const int = (def: number, min = 0) => z.coerce.number().int().min(min).default(def);
+const bool = (def: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'])
+    .default(def ? 'true' : 'false')
+    .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const optionalString = z
+  .string()
+  .trim()
+  .transform((v) => (v === '' ? undefined : v))
+  .optional();
+const list = z
+  .string()
+  .default('')
+  .transform((v) =>
+    v
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  );
+
+const envSchema = z.object({
+  PORT: int(8080).pipe(z.number().max(65535)),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  DATA_DIR: z.string().min(1).default('./data'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_PRETTY: bool(false),
+
+  ANTHROPIC_API_KEY: optionalString,
+  ANTHROPIC_BASE_URL: z.url().optional().or(z.literal('').transform(() => undefined)),
+  CLAUDE_MODEL: z.string().min(1).default('claude-sonnet-4-5'),
+  CLAUDE_MAX_TURNS: int(10, 1),
+  CLAUDE_MAX_BUDGET_USD: z.coerce.number().positive().default(0.5),
+  CLAUDE_SYSTEM_PROMPT: optionalString,
+  /** Built-in Claude Code tools to enable (e.g. "Read,Grep"); none by default. */
+  CLAUDE_BUILTIN_TOOLS: list,
+  /** How often the CLI retries a failed model call before the turn fails (the CLI default is ~11). */
+  CLAUDE_MAX_RETRIES: int(2),
+  /** A turn that runs longer than this is stopped and fails with `timed_out`. */
+  TURN_TIMEOUT_MS: int(300_000, 1000),
+
+  MAX_MESSAGE_BYTES: int(256 * 1024, 1),
+  MCP_CONFIG: optionalString,
+  WEATHER_TOOL: bool(true),
+  WEATHER_GEOCODING_URL: z.url().default('https://geocoding-api.open-meteo.com'),
+  WEATHER_FORECAST_URL: z.url().default('https://api.open-meteo.com'),
+  WEATHER_TIMEOUT_MS: int(5000, 100),
+  /** Port of the built-in demo model when no API key is set (0 = any free port). */
+  MOCK_MODEL_PORT: int(0).pipe(z.number().max(65535)),
+  MOCK_MODEL_TOKEN_DELAY_MS: int(0),
+
+  // Passed through to the agent's child process so the binary can run; never anything else.
+  PATH: z.string().default('/usr/local/bin:/usr/bin:/bin'),
+  HOME: z.string().default('/tmp'),
+});
+
+export type Config = ReturnType<typeof toConfig>;
+
+function toConfig(env: z.infer<typeof envSchema>) {
+  const dataDir = path.resolve(env.DATA_DIR);
+  return {
+    port: env.PORT,
+    host: env.HOST,
+    dataDir,
+    /** SQLite catalog + transcripts. */
+    databasePath: path.join(dataDir, 'agent-api.db'),
+    /** The CLI's config home: local transcript copies (the store holds the durable ones). */
+    claudeConfigDir: path.join(dataDir, 'claude'),
+    /** One stable working directory per account lives below this. */
+    workspacesDir: path.join(dataDir, 'workspaces'),
+    log: { level: env.LOG_LEVEL, pretty: env.LOG_PRETTY },
+    model: {
+      /** Undefined means: no key, so the offline demo model is started and used. */
+      apiKey: env.ANTHROPIC_API_KEY,
+      baseUrl: env.ANTHROPIC_BASE_URL,
+      name: env.CLAUDE_MODEL,
+      maxTurns: env.CLAUDE_MAX_TURNS,
+      maxBudgetUsd: env.CLAUDE_MAX_BUDGET_USD,
+      systemPrompt: env.CLAUDE_SYSTEM_PROMPT,
+      maxRetries: env.CLAUDE_MAX_RETRIES,
+      builtinTools: env.CLAUDE_BUILTIN_TOOLS,
+    },
+    demo: { port: env.MOCK_MODEL_PORT, tokenDelayMs: env.MOCK_MODEL_TOKEN_DELAY_MS },
+    turnTimeoutMs: env.TURN_TIMEOUT_MS,
+    maxMessageBytes: env.MAX_MESSAGE_BYTES,
+    tools: {
+      mcpConfigPath: env.MCP_CONFIG ? path.resolve(env.MCP_CONFIG) : undefined,
+      weather: env.WEATHER_TOOL
+        ? {
+            geocodingUrl: env.WEATHER_GEOCODING_URL,
+            forecastUrl: env.WEATHER_FORECAST_URL,
+            timeoutMs: env.WEATHER_TIMEOUT_MS,
+          }
+        : (false as const),
+    },
+    childEnv: { PATH: env.PATH, HOME: env.HOME },
+  };
+}
+
+/** Raised for a bad environment; the message names every offending variable. */
+export class ConfigError extends Error {
+  constructor(readonly issues: string[]) {
+    super(`Invalid configuration:\n${issues.map((i) => `  - ${i}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses the environment (default `process.env`) into a `Config`, or throws a `ConfigError`. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((i) => {
+        const name = i.path.join('.');
+        return `${name}=${JSON.stringify(env[name] ?? '')}: ${i.message}`;
+      }),
+    );
+  }
+  return toConfig(parsed.data);
+}

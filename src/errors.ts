@@ -1,0 +1,52 @@
+/**
+ * Typed domain errors. Each carries a stable `code` that clients can switch on; the HTTP layer maps
+ * codes to status codes in exactly one place (src/http/errors.ts). Nothing here knows about HTTP.
+ */
+export class DomainError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly details?: Record<string, unknown>,
+  ) {
+    super(message);
+    this.name = 'DomainError';
+  }
+}
+
+export class ValidationError extends DomainError {
+  constructor(message: string, details?: Record<string, unknown>) {
+    super('validation_error', message, details);
+  }
+}
+
+export class NotFoundError extends DomainError {
+  constructor(what: 'session' | 'turn', id: string) {
+    super(`${what}_not_found`, `No ${what} with id ${JSON.stringify(id.slice(0, 100))}.`);
+  }
+}
+
+export class SessionBusyError extends DomainError {
+  constructor(sessionId: string) {
+    super('session_busy', `Session ${sessionId} is already running a turn; wait for it to finish.`);
+  }
+}
+
+export class MessageTooLargeError extends DomainError {
+  constructor(bytes: number, limit: number) {
+    super('message_too_large', `The message is ${bytes} bytes; the limit is ${limit} bytes.`, { bytes, limit });
+  }
+}
+
+/** Why a turn failed, as recorded on the turn and sent in `turn.failed`. */
+export type TurnErrorCode =
+  | 'model_error'
+  | 'model_overloaded'
+  | 'rate_limited'
+  | 'model_auth_failed'
+  | 'invalid_request'
+  | 'timed_out'
+  | 'max_turns'
+  | 'budget_exceeded'
+  | 'agent_error'
+  | 'agent_crashed'
+  | 'server_restarted';

@@ -1,0 +1,87 @@
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { bodyLimit } from 'hono/body-limit';
+import type { Logger } from 'pino';
+import type { SessionService } from '../sessions/service.js';
+import { errorJson, toErrorResponse } from './errors.js';
+import { registerSeedRoutes } from './routes/seed.js';
+import { registerSessionRoutes } from './routes/sessions.js';
+import { registerSystemRoutes, type SystemInfo } from './routes/system.js';
+
+export type ApiEnv = { Variables: { accountId: string } };
+export type ApiApp = OpenAPIHono<ApiEnv>;
+
+export interface AppDeps {
+  sessions: SessionService;
+  system: SystemInfo;
+  log: Logger;
+  maxMessageBytes: number;
+}
+
+/** Until API keys exist (accounts issue), every request acts for the single local account. */
+export const LOCAL_ACCOUNT = 'local';
+
+const JSON_TYPE = /^application\/([\w.-]+\+)?json$/i;
+
+/** Builds the HTTP app around already-built services; `main.ts` only adds a listener. */
+export function createHttpApp(deps: AppDeps): ApiApp {
+  const app: ApiApp = new OpenAPIHono<ApiEnv>({
+    defaultHook: (result, c) => {
+      if (result.success) return;
+      const issues = result.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
+      if (result.target === 'param') {
+        return errorJson(c, 'invalid_session_id', 'The session id must be a UUID.', { issues });
+      }
+      const first = issues[0];
+      const message = first ? `${first.path ? `${first.path}: ` : ''}${first.message}` : 'Invalid request.';
+      return errorJson(c, 'validation_error', message, { issues });
+    },
+  });
+
+  app.onError((err, c) => toErrorResponse(err, c, deps.log));
+  app.notFound((c) => errorJson(c, 'not_found', `No route for ${c.req.method} ${c.req.path}.`));
+
+  app.use('*', async (c, next) => {
+    c.set('accountId', LOCAL_ACCOUNT);
+    await next();
+  });
+
+  // A JSON body is required to be labelled JSON; an absent body (e.g. POST /v1/sessions) is fine.
+  app.use('*', async (c, next) => {
+    if (hasBody(c.req.raw) && !JSON_TYPE.test((c.req.header('content-type') ?? '').split(';')[0]!.trim())) {
+      return errorJson(c, 'unsupported_media_type', 'Send the request body as application/json.');
+    }
+    await next();
+  });
+
+  // Bound what we read before parsing; the message's own size is checked exactly by the service.
+  app.use(
+    '*',
+    bodyLimit({
+      maxSize: deps.maxMessageBytes * 2 + 64 * 1024,
+      onError: (c) => errorJson(c, 'message_too_large', `The request body exceeds the size limit.`),
+    }),
+  );
+
+  // Parse JSON once up front so malformed JSON gets its own code rather than a validation error.
+  app.use('*', async (c, next) => {
+    if (hasBody(c.req.raw)) {
+      try {
+        await c.req.json();
+      } catch {
+        return errorJson(c, 'invalid_json', 'The request body is not valid JSON.');
+      }
+    }
+    await next();
+  });
+
+  registerSystemRoutes(app, deps.system);
+  registerSessionRoutes(app, deps.sessions);
+  registerSeedRoutes(app, deps.sessions);
+  return app;
+}
+
+function hasBody(req: Request): boolean {
+  if (req.method === 'GET' || req.method === 'HEAD') return false;
+  const length = req.headers.get('content-length');
+  return length !== null ? Number(length) > 0 : req.headers.has('transfer-encoding');
+}

@@ -1,0 +1,46 @@
+import type { Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { Logger } from 'pino';
+import { DomainError } from '../errors.js';
+import { InvalidCursorError } from '../store/errors.js';
+import { StoreConflictError } from '../store/types.js';
+
+/** The one place where error codes become HTTP status codes. */
+const STATUS_BY_CODE: Record<string, ContentfulStatusCode> = {
+  validation_error: 400,
+  invalid_json: 400,
+  invalid_session_id: 400,
+  invalid_cursor: 400,
+  not_found: 404,
+  session_not_found: 404,
+  turn_not_found: 404,
+  session_busy: 409,
+  conflict: 409,
+  message_too_large: 413,
+  unsupported_media_type: 415,
+  internal_error: 500,
+};
+
+export interface ErrorBody {
+  error: { code: string; message: string; details?: Record<string, unknown> };
+}
+
+export function errorJson(c: Context, code: string, message: string, details?: Record<string, unknown>) {
+  const body: ErrorBody = { error: { code, message, ...(details ? { details } : {}) } };
+  return c.json(body, STATUS_BY_CODE[code] ?? 500);
+}
+
+/** Translates any thrown error into our JSON error shape; unexpected ones are logged, not leaked. */
+export function toErrorResponse(err: unknown, c: Context, log: Logger) {
+  if (err instanceof DomainError) return errorJson(c, err.code, err.message, err.details);
+  if (err instanceof InvalidCursorError) return errorJson(c, 'invalid_cursor', err.message);
+  if (err instanceof StoreConflictError) return errorJson(c, 'conflict', err.message);
+  if (err instanceof HTTPException) {
+    if (err.status === 400) return errorJson(c, 'invalid_json', 'The request body is not valid JSON.');
+    if (err.status === 413) return errorJson(c, 'message_too_large', err.message || 'The request body is too large.');
+    return c.json({ error: { code: `http_${err.status}`, message: err.message } }, err.status);
+  }
+  log.error({ err, path: c.req.path }, 'unhandled error');
+  return errorJson(c, 'internal_error', 'An internal error occurred.');
+}

@@ -1,0 +1,54 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import type { SessionService } from '../../sessions/service.js';
+import type { ApiApp } from '../app.js';
+import { ChatBody, ChatResponseSchema, ErrorSchema, SeedSessionSchema } from '../schemas.js';
+import { chatView, seedSessionView } from '../views.js';
+
+/** The seed prototype's API, kept field for field so its clients keep working. */
+
+const chat = createRoute({
+  method: 'post',
+  path: '/chat',
+  operationId: 'seed.chat',
+  summary: 'Send a message (seed API); omit session_id to start a new session',
+  request: { body: { content: { 'application/json': { schema: ChatBody } }, required: true } },
+  responses: {
+    200: { content: { 'application/json': { schema: ChatResponseSchema } }, description: 'The answer' },
+    400: { content: { 'application/json': { schema: ErrorSchema } }, description: 'Invalid input' },
+    404: { content: { 'application/json': { schema: ErrorSchema } }, description: 'Unknown session_id' },
+    409: { content: { 'application/json': { schema: ErrorSchema } }, description: 'Session busy' },
+    413: { content: { 'application/json': { schema: ErrorSchema } }, description: 'Message too large' },
+  },
+});
+
+const getSession = createRoute({
+  method: 'get',
+  path: '/sessions/{session_id}',
+  operationId: 'seed.getSession',
+  summary: 'The full conversation of a session (seed API)',
+  request: {
+    params: z.object({ session_id: z.uuid().openapi({ param: { name: 'session_id', in: 'path' } }) }),
+  },
+  responses: {
+    200: { content: { 'application/json': { schema: SeedSessionSchema } }, description: 'The conversation' },
+    400: { content: { 'application/json': { schema: ErrorSchema } }, description: 'Malformed id' },
+    404: { content: { 'application/json': { schema: ErrorSchema } }, description: 'No such session' },
+  },
+});
+
+export function registerSeedRoutes(app: ApiApp, sessions: SessionService): void {
+  app.openapi(chat, async (c) => {
+    const { message, session_id } = c.req.valid('json');
+    const { turn } = await sessions.sendMessage({
+      accountId: c.get('accountId'),
+      ...(session_id ? { sessionId: session_id } : {}),
+      message,
+    });
+    return c.json(chatView(turn), 200);
+  });
+
+  app.openapi(getSession, async (c) => {
+    const { session, turns } = await sessions.history(c.get('accountId'), c.req.valid('param').session_id);
+    return c.json(seedSessionView(session, turns), 200);
+  });
+}

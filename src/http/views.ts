@@ -1,0 +1,112 @@
+import type { z } from '@hono/zod-openapi';
+import type { SessionRecord, TurnRecord } from '../store/types.js';
+import type {
+  ChatResponseSchema,
+  HistoryMessageSchema,
+  SeedSessionSchema,
+  SessionSchema,
+  TurnSchema,
+} from './schemas.js';
+
+/** Domain records → API shapes (snake_case, ISO timestamps). */
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+export function sessionView(s: SessionRecord): z.infer<typeof SessionSchema> {
+  return {
+    id: s.id,
+    title: s.title,
+    tags: s.tags,
+    status: s.status,
+    model: s.model,
+    created_at: iso(s.createdAt),
+    last_active_at: iso(s.lastActiveAt),
+    turn_count: s.turnCount,
+    usage: s.usage,
+    cost_usd: s.costUsd,
+    forked_from: s.forkedFrom,
+  };
+}
+
+export function turnView(t: TurnRecord): z.infer<typeof TurnSchema> {
+  return {
+    id: t.id,
+    session_id: t.sessionId,
+    seq: t.seq,
+    status: t.status,
+    prompt: t.prompt,
+    response_text: t.responseText,
+    tool_calls: t.toolCalls,
+    usage: t.usage,
+    cost_usd: t.costUsd,
+    duration_ms: t.durationMs,
+    num_turns: t.numTurns,
+    error: t.errorCode ? { code: t.errorCode, message: t.errorMessage ?? '' } : null,
+    created_at: iso(t.createdAt),
+    finished_at: t.finishedAt === null ? null : iso(t.finishedAt),
+  };
+}
+
+export function historyView(turns: TurnRecord[]): z.infer<typeof HistoryMessageSchema>[] {
+  return turns.flatMap((t) => {
+    const user = { role: 'user' as const, turn_id: t.id, content: t.prompt, created_at: iso(t.createdAt) };
+    if (t.status === 'queued' || t.status === 'running') return [user];
+    const v = turnView(t);
+    return [
+      user,
+      {
+        role: 'assistant' as const,
+        turn_id: t.id,
+        status: v.status,
+        content: v.response_text,
+        tool_calls: v.tool_calls,
+        error: v.error,
+        cost_usd: v.cost_usd,
+        duration_ms: v.duration_ms,
+        created_at: v.finished_at,
+      },
+    ];
+  });
+}
+
+const seedToolCalls = (t: TurnRecord) =>
+  t.toolCalls.map((c) => ({ tool_name: c.name, tool_input: c.input, tool_result: c.result }));
+
+/** The seed's POST /chat answer. A failed turn carries its error message as the response text. */
+export function chatView(t: TurnRecord): z.infer<typeof ChatResponseSchema> {
+  const failed = t.status !== 'succeeded';
+  return {
+    session_id: t.sessionId,
+    response_text: failed && !t.responseText ? (t.errorMessage ?? 'The turn failed.') : t.responseText,
+    tool_calls: seedToolCalls(t),
+    is_error: failed,
+    cost_usd: t.costUsd,
+    duration_ms: t.durationMs,
+  };
+}
+
+export function seedSessionView(s: SessionRecord, turns: TurnRecord[]): z.infer<typeof SeedSessionSchema> {
+  return {
+    session_id: s.id,
+    title: s.title,
+    created_at: iso(s.createdAt),
+    turn_count: s.turnCount,
+    total_cost_usd: s.costUsd,
+    messages: turns.flatMap((t) => {
+      const user = { role: 'user' as const, content: t.prompt };
+      if (t.status === 'queued' || t.status === 'running') return [user];
+      const chat = chatView(t);
+      return [
+        user,
+        {
+          role: 'assistant' as const,
+          content: chat.response_text,
+          tool_calls: chat.tool_calls,
+          is_error: chat.is_error,
+          cost_usd: chat.cost_usd,
+          duration_ms: chat.duration_ms,
+        },
+      ];
+    }),
+  };
+}

@@ -1,0 +1,107 @@
+import { mkdir } from 'node:fs/promises';
+import type { Logger } from 'pino';
+import { startMockModel, type MockModel } from '../mock-model/server.js';
+import type { Config } from './config/config.js';
+import { createHttpApp, type ApiApp } from './http/app.js';
+import { AgentRuntime } from './runtime/runtime.js';
+import { SessionService, type Clock } from './sessions/service.js';
+import { openSqliteStore } from './store/sqlite/open.js';
+import type { Store } from './store/types.js';
+import { loadMcpConfig } from './tools/mcp-config.js';
+import { buildToolRegistry } from './tools/registry.js';
+import { VERSION } from './version.js';
+
+export interface Server {
+  app: ApiApp;
+  store: Store;
+  runtime: AgentRuntime;
+  sessions: SessionService;
+  /** Set in demo mode: the offline model the agent talks to. */
+  demoModel: MockModel | null;
+  close(): Promise<void>;
+}
+
+export interface ServerDeps {
+  config: Config;
+  log: Logger;
+  clock?: Clock;
+  /** Injected into the weather tool (tests pass a fetch that reaches a local fake). */
+  fetch?: typeof fetch;
+}
+
+/**
+ * Wires store → runtime → sessions → HTTP from a parsed config. Tests build the whole server
+ * in-process with this; `main.ts` adds only a listener and signal handling.
+ */
+export async function createServer({ config, log, clock = { now: Date.now }, fetch: fetchImpl = fetch }: ServerDeps): Promise<Server> {
+  await mkdir(config.dataDir, { recursive: true });
+  const store = await openSqliteStore({ path: config.databasePath });
+
+  // No key: answer from the built-in mock model so the service works offline, and say so loudly.
+  let demoModel: MockModel | null = null;
+  let apiKey = config.model.apiKey;
+  let baseUrl = config.model.baseUrl;
+  if (!apiKey) {
+    demoModel = await startMockModel({ port: config.demo.port, tokenDelayMs: config.demo.tokenDelayMs });
+    apiKey = 'demo-offline';
+    baseUrl = demoModel.url;
+    log.warn(
+      { demo_model_url: demoModel.url },
+      'DEMO MODE: no ANTHROPIC_API_KEY is set, so the agent talks to the built-in offline mock model, not Claude',
+    );
+  }
+
+  const tools = buildToolRegistry({
+    weather: config.tools.weather && { ...config.tools.weather, fetch: fetchImpl },
+    external: config.tools.mcpConfigPath ? await loadMcpConfig(config.tools.mcpConfigPath) : undefined,
+  });
+
+  const runtime = new AgentRuntime({
+    claudeConfigDir: config.claudeConfigDir,
+    workspacesDir: config.workspacesDir,
+    model: { ...config.model, apiKey, baseUrl },
+    turnTimeoutMs: config.turnTimeoutMs,
+    childEnv: config.childEnv,
+    tools,
+    transcripts: store.transcripts,
+    log,
+  });
+
+  const sessions = new SessionService({
+    catalog: store.catalog,
+    transcripts: store.transcripts,
+    runtime,
+    clock,
+    log,
+    maxMessageBytes: config.maxMessageBytes,
+  });
+  const orphans = await sessions.recoverOrphans();
+  if (orphans > 0) log.warn({ turns: orphans }, 'marked turns left running by a previous process as failed');
+
+  const app = createHttpApp({
+    sessions,
+    log,
+    maxMessageBytes: config.maxMessageBytes,
+    system: {
+      version: VERSION,
+      mode: demoModel ? 'demo' : 'live',
+      model: config.model.name,
+      backend: store.backend,
+      startedAt: clock.now(),
+      ping: () => store.ping(),
+    },
+  });
+
+  return {
+    app,
+    store,
+    runtime,
+    sessions,
+    demoModel,
+    async close() {
+      await runtime.close();
+      await store.close();
+      await demoModel?.close();
+    },
+  };
+}

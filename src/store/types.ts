@@ -1,0 +1,159 @@
+import type { SessionStore } from '@anthropic-ai/claude-agent-sdk';
+
+/**
+ * Storage contracts in domain terms. Every backend (sqlite/, later postgres/) implements these and
+ * runs the same conformance suites in test/store/. Nothing outside store/ writes SQL.
+ */
+
+export type SessionStatus = 'idle' | 'running' | 'crashed' | 'archived';
+export type TurnStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'interrupted';
+
+export interface TokenUsage {
+  input_tokens: number;
+  output_tokens: number;
+  cache_read_input_tokens: number;
+  cache_creation_input_tokens: number;
+}
+
+export interface ToolCall {
+  /** The model's tool_use id. */
+  id: string;
+  name: string;
+  input: unknown;
+  /** Text of the tool result; null while the call has no result (e.g. the turn failed mid-call). */
+  result: string | null;
+  is_error: boolean;
+}
+
+export interface SessionRecord {
+  id: string;
+  accountId: string;
+  title: string | null;
+  tags: string[];
+  status: SessionStatus;
+  model: string | null;
+  createdAt: number; // epoch ms
+  lastActiveAt: number; // epoch ms
+  turnCount: number;
+  usage: TokenUsage;
+  costUsd: number;
+  forkedFrom: string | null;
+}
+
+export interface TurnRecord {
+  id: string;
+  sessionId: string;
+  seq: number;
+  status: TurnStatus;
+  prompt: string;
+  responseText: string;
+  toolCalls: ToolCall[];
+  usage: TokenUsage;
+  costUsd: number;
+  durationMs: number;
+  numTurns: number;
+  errorCode: string | null;
+  errorMessage: string | null;
+  createdAt: number;
+  finishedAt: number | null;
+}
+
+export interface NewSession {
+  id: string;
+  accountId: string;
+  title?: string | null;
+  tags?: string[];
+  model?: string | null;
+  forkedFrom?: string | null;
+}
+
+export interface NewTurn {
+  id: string;
+  sessionId: string;
+  prompt: string;
+  status: TurnStatus;
+}
+
+/** Everything a finished turn adds to its session's totals, written together with the turn. */
+export interface TurnOutcome {
+  status: Exclude<TurnStatus, 'queued' | 'running'>;
+  responseText: string;
+  toolCalls: ToolCall[];
+  usage: TokenUsage;
+  costUsd: number;
+  durationMs: number;
+  numTurns: number;
+  errorCode: string | null;
+  errorMessage: string | null;
+  model: string | null;
+}
+
+export interface SessionListQuery {
+  accountId: string;
+  limit: number;
+  /** Opaque cursor returned by a previous page. */
+  cursor?: string;
+}
+
+export interface SessionPage {
+  sessions: SessionRecord[];
+  nextCursor: string | null;
+}
+
+export interface SessionPatch {
+  title?: string | null;
+  tags?: string[];
+}
+
+/** Sessions and turns: the fast index the API reads. Every call is scoped by account. */
+export interface Catalog {
+  /** Creates the session row. Throws a `StoreConflictError` if the id already exists. */
+  createSession(session: NewSession, now: number): Promise<SessionRecord>;
+  getSession(accountId: string, id: string): Promise<SessionRecord | null>;
+  /** Newest `lastActiveAt` first (ties broken by id), cursor-paginated. */
+  listSessions(query: SessionListQuery): Promise<SessionPage>;
+  updateSession(accountId: string, id: string, patch: SessionPatch): Promise<SessionRecord | null>;
+  /** Deletes the session and its turns. Returns false when no such session. */
+  deleteSession(accountId: string, id: string): Promise<boolean>;
+
+  /**
+   * Inserts a turn with the next `seq` for its session, marks the session running and touches
+   * `lastActiveAt`, in one transaction.
+   */
+  startTurn(turn: NewTurn, now: number): Promise<TurnRecord>;
+  /** Writes a turn's outcome and folds its usage/cost into the session totals, in one transaction. */
+  finishTurn(turnId: string, outcome: TurnOutcome, now: number): Promise<TurnRecord>;
+  getTurn(sessionId: string, turnId: string): Promise<TurnRecord | null>;
+  /** All turns of a session in `seq` order. */
+  listTurns(sessionId: string): Promise<TurnRecord[]>;
+  /**
+   * Marks turns left `running`/`queued` by a process that died as failed with `errorCode`, and their
+   * sessions idle. Returns how many turns were changed.
+   */
+  failOrphanedTurns(errorCode: string, errorMessage: string, now: number): Promise<number>;
+}
+
+/** The SDK's transcript contract with the optional methods we always provide. */
+export type TranscriptStore = Required<
+  Pick<SessionStore, 'append' | 'load' | 'listSessions' | 'listSessionSummaries' | 'delete' | 'listSubkeys'>
+> & {
+  /** True when a main transcript has at least one entry (cheap: decides `resume` vs a new id). */
+  exists(projectKey: string, sessionId: string): Promise<boolean>;
+};
+
+export interface Store {
+  readonly backend: 'sqlite' | 'postgres';
+  readonly catalog: Catalog;
+  readonly transcripts: TranscriptStore;
+  /** Liveness of the database (for /ready). */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Raised by a store when a unique key already exists. */
+export class StoreConflictError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StoreConflictError';
+  }
+}

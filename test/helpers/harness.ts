@@ -1,0 +1,79 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { serve } from '@hono/node-server';
+import pino from 'pino';
+import { startMockModel, type MockModel } from '../../mock-model/server.js';
+import { loadConfig, type Config } from '../../src/config/config.js';
+import { createServer, type Server } from '../../src/server.js';
+import { startFakeOpenMeteo, type FakeOpenMeteo } from '../tools/fake-open-meteo.js';
+
+/** Environment every test server gets: the mock model, a local fake weather API, quick retries. */
+export function testEnv(dataDir: string, mock: MockModel, weather: FakeOpenMeteo): Record<string, string> {
+  return {
+    DATA_DIR: dataDir,
+    ANTHROPIC_API_KEY: 'test-key',
+    ANTHROPIC_BASE_URL: mock.url,
+    WEATHER_GEOCODING_URL: weather.url,
+    WEATHER_FORECAST_URL: weather.url,
+    CLAUDE_MAX_RETRIES: '1',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    HOME: process.env.HOME ?? '/root',
+  };
+}
+
+export interface TestServer {
+  url: string;
+  server: Server;
+  config: Config;
+  mock: MockModel;
+  weather: FakeOpenMeteo;
+  dataDir: string;
+  /** fetch against the server with a JSON body. */
+  request(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<Response>;
+  json<T = any>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }>;
+  close(): Promise<void>;
+}
+
+/** The whole service in-process (real SQLite, real SDK + `claude`) on a real HTTP port. */
+export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'caa-test-'));
+  const mock = await startMockModel();
+  const weather = await startFakeOpenMeteo();
+  const config = loadConfig({ ...testEnv(dataDir, mock, weather), ...env });
+  const server = await createServer({ config, log: pino({ level: config.log.level }) });
+  const http = serve({ fetch: server.app.fetch, port: 0, hostname: '127.0.0.1' });
+  await new Promise<void>((resolve) => http.once('listening', () => resolve()));
+  const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+
+  const request = (method: string, p: string, body?: unknown, headers: Record<string, string> = {}) =>
+    fetch(`${url}${p}`, {
+      method,
+      headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+
+  return {
+    url,
+    server,
+    config,
+    mock,
+    weather,
+    dataDir,
+    request,
+    async json(method, p, body) {
+      const res = await request(method, p, body);
+      const text = await res.text();
+      return { status: res.status, body: text ? JSON.parse(text) : null };
+    },
+    async close() {
+      await new Promise<void>((resolve) => http.close(() => resolve()));
+      await server.close();
+      await mock.close();
+      await weather.close();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
