@@ -3,7 +3,7 @@ import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { Logger } from 'pino';
 import { DomainError } from '../errors.js';
-import { InvalidCursorError } from '../store/errors.js';
+import { InvalidCursorError, StoreNotFoundError } from '../store/errors.js';
 import { StoreConflictError } from '../store/types.js';
 
 /** The one place where error codes become HTTP status codes. */
@@ -36,6 +36,8 @@ export function toErrorResponse(err: unknown, c: Context, log: Logger) {
   if (err instanceof DomainError) return errorJson(c, err.code, err.message, err.details);
   if (err instanceof InvalidCursorError) return errorJson(c, 'invalid_cursor', err.message);
   if (err instanceof StoreConflictError) return errorJson(c, 'conflict', err.message);
+  // A row vanished between our check and the write (e.g. deleted mid-turn).
+  if (err instanceof StoreNotFoundError) return errorJson(c, 'not_found', err.message);
   if (err instanceof HTTPException) {
     if (err.status === 400) return errorJson(c, 'invalid_json', 'The request body is not valid JSON.');
     if (err.status === 413) return errorJson(c, 'message_too_large', err.message || 'The request body is too large.');

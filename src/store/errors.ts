@@ -1,0 +1,20 @@
+export { StoreConflictError } from './types.js';
+
+/** A pagination cursor that this store did not issue (or that was corrupted in transit). */
+export class InvalidCursorError extends Error {
+  constructor(message = 'invalid pagination cursor') {
+    super(message);
+    this.name = 'InvalidCursorError';
+  }
+}
+
+/**
+ * A write referred to a row that does not exist (a turn for an unknown session, finishing an
+ * unknown turn). Reads return `null` instead; only writes that cannot proceed throw this.
+ */
+export class StoreNotFoundError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StoreNotFoundError';
+  }
+}

@@ -1,0 +1,3 @@
+export * from './types.js';
+export { InvalidCursorError, StoreNotFoundError } from './errors.js';
+export { openSqliteStore, type SqliteStoreOptions } from './sqlite/open.js';

@@ -1,0 +1,30 @@
+import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { initial } from './0001_initial.js';
+
+export type Backend = 'sqlite' | 'postgres';
+
+/**
+ * Migrations live in code (not a folder scan) so they run identically from `src/` under tsx
+ * and from `dist/` after a build. Names sort lexically; never rename or reorder one that shipped.
+ */
+export function migrationProvider(backend: Backend): MigrationProvider {
+  const migrations: Record<string, Migration> = {
+    '0001_initial': initial(backend),
+  };
+  return { getMigrations: async () => migrations };
+}
+
+/**
+ * Brings the database to the latest schema. Throws the first migration error so a store never
+ * opens on a half-migrated schema.
+ */
+export async function migrateToLatest(db: Kysely<any>, backend: Backend): Promise<void> {
+  const migrator = new Migrator({ db, provider: migrationProvider(backend) });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error !== undefined) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+    throw new Error(`store migration ${failed} failed: ${error instanceof Error ? error.message : String(error)}`, {
+      cause: error,
+    });
+  }
+}

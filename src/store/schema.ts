@@ -1,0 +1,73 @@
+import type { ColumnType, Generated } from 'kysely';
+
+/**
+ * Table shapes as Kysely sees them, shared by every dialect.
+ *
+ * Epoch-ms columns are `bigint` in the DDL so PostgreSQL can hold them; node-postgres returns
+ * int8 as a string, better-sqlite3 as a number, so reads are typed as either and normalised in
+ * `rows.ts`. JSON is stored as text everywhere so both backends round-trip it identically.
+ */
+export type EpochMs = ColumnType<number | string, number, number>;
+export type Int = ColumnType<number | string, number, number>;
+
+export interface SessionsTable {
+  id: string;
+  account_id: string;
+  title: string | null;
+  tags: string; // JSON string[]
+  status: string;
+  model: string | null;
+  created_at: EpochMs;
+  last_active_at: EpochMs;
+  turn_count: Int;
+  input_tokens: Int;
+  output_tokens: Int;
+  cache_read_tokens: Int;
+  cache_write_tokens: Int;
+  cost_usd: number;
+  forked_from: string | null;
+}
+
+export interface TurnsTable {
+  id: string;
+  session_id: string;
+  seq: Int;
+  status: string;
+  prompt: string;
+  response_text: string;
+  tool_calls: string; // JSON ToolCall[]
+  usage: string; // JSON TokenUsage
+  cost_usd: number;
+  duration_ms: Int;
+  num_turns: Int;
+  error_code: string | null;
+  error_message: string | null;
+  created_at: EpochMs;
+  finished_at: EpochMs | null;
+}
+
+export interface TranscriptEntriesTable {
+  /** Append order; the only thing `load` sorts by. */
+  id: Generated<number | string>;
+  project_key: string;
+  session_id: string;
+  /** '' for the main transcript, so the unique key never has to compare NULL subpaths. */
+  subpath: string;
+  uuid: string | null;
+  entry: string; // JSON SessionStoreEntry
+  created_at: EpochMs;
+}
+
+export interface SessionSummariesTable {
+  project_key: string;
+  session_id: string;
+  mtime: EpochMs;
+  data: string; // JSON, opaque SDK state
+}
+
+export interface Database {
+  sessions: SessionsTable;
+  turns: TurnsTable;
+  transcript_entries: TranscriptEntriesTable;
+  session_summaries: SessionSummariesTable;
+}

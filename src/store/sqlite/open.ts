@@ -1,0 +1,67 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import Database from 'better-sqlite3';
+import { Kysely, SqliteDialect, sql } from 'kysely';
+import { migrateToLatest } from '../migrations/index.js';
+import type { Database as Schema } from '../schema.js';
+import type { Store } from '../types.js';
+import { SqliteCatalog } from './catalog.js';
+import { SqliteRunner } from './runner.js';
+import { SqliteTranscriptStore } from './transcripts.js';
+
+export interface SqliteStoreOptions {
+  /** Database file path, or ':memory:' for a private throwaway database. */
+  path: string;
+}
+
+/**
+ * Opens a better-sqlite3 handle configured for a server: WAL so readers never block the writer,
+ * NORMAL sync (durable across process crashes; a power cut may lose the last commits, which WAL
+ * keeps consistent), a busy timeout for the rare second process, and enforced foreign keys so
+ * deleting a session cascades to its turns. Creates the parent directory.
+ */
+export function openSqliteDatabase(path: string): Database.Database {
+  const inMemory = path === ':memory:';
+  if (!inMemory) mkdirSync(dirname(resolve(path)), { recursive: true });
+  const db = new Database(path);
+  try {
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('busy_timeout = 5000');
+    db.pragma('foreign_keys = ON');
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+  return db;
+}
+
+/**
+ * Opens (creating if needed) a SQLite-backed `Store` and migrates it to the latest schema.
+ * Safe to call on a file another process has open; migrations already applied are skipped.
+ */
+export async function openSqliteStore(opts: SqliteStoreOptions): Promise<Store> {
+  const raw = openSqliteDatabase(opts.path);
+  const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: raw }) });
+  try {
+    await migrateToLatest(db, 'sqlite');
+  } catch (err) {
+    await db.destroy();
+    throw err;
+  }
+  const runner = new SqliteRunner(raw);
+  let closed: Promise<void> | undefined;
+  return {
+    backend: 'sqlite',
+    catalog: new SqliteCatalog(db, runner),
+    transcripts: new SqliteTranscriptStore(db, runner),
+    async ping() {
+      runner.first(sql<{ ok: number }>`select 1 as ok`.compile(db));
+    },
+    close() {
+      // destroy() closes the handle; a second close must not throw on a closed database.
+      closed ??= db.destroy();
+      return closed;
+    },
+  };
+}

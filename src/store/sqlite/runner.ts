@@ -1,0 +1,58 @@
+import type BetterSqlite3 from 'better-sqlite3';
+import type { CompiledQuery } from 'kysely';
+
+const STATEMENT_CACHE_LIMIT = 256;
+
+/**
+ * Runs Kysely-compiled queries synchronously on the better-sqlite3 handle.
+ *
+ * Why not Kysely's own async execution: its transactions span `await`s, and better-sqlite3 waits
+ * for a lock by blocking the thread. Two connections to one file in one process (two stores, or
+ * an admin command beside the server) then fail with SQLITE_BUSY, because the transaction holding
+ * the lock can never resume while the other blocks. A synchronous transaction holds the write lock
+ * for microseconds and never across an `await`, so `busy_timeout` only ever waits on other
+ * processes. Kysely still builds every statement, so the SQL stays dialect-neutral.
+ */
+export class SqliteRunner {
+  readonly #db: BetterSqlite3.Database;
+  readonly #statements = new Map<string, BetterSqlite3.Statement>();
+
+  constructor(db: BetterSqlite3.Database) {
+    this.#db = db;
+  }
+
+  /** All rows of a reading query. */
+  all<R>(query: CompiledQuery<R>): R[] {
+    return this.#prepare(query.sql).all(...query.parameters) as R[];
+  }
+
+  /** The first row of a reading query, or undefined. */
+  first<R>(query: CompiledQuery<R>): R | undefined {
+    return this.#prepare(query.sql).get(...query.parameters) as R | undefined;
+  }
+
+  /** Executes a writing query (without RETURNING) and returns how many rows it changed. */
+  run(query: CompiledQuery<unknown>): number {
+    return this.#prepare(query.sql).run(...query.parameters).changes;
+  }
+
+  /**
+   * Runs `fn` inside BEGIN IMMEDIATE … COMMIT. Taking the write lock up front means a
+   * read-then-write transaction never has to upgrade a read snapshot, which SQLite refuses
+   * (SQLITE_BUSY without waiting) when another connection committed in between.
+   */
+  write<T>(fn: () => T): T {
+    return this.#db.transaction(fn).immediate();
+  }
+
+  #prepare(sqlText: string): BetterSqlite3.Statement {
+    let stmt = this.#statements.get(sqlText);
+    if (stmt === undefined) {
+      // Multi-row inserts produce one SQL text per row count; a bound keeps that from growing.
+      if (this.#statements.size >= STATEMENT_CACHE_LIMIT) this.#statements.clear();
+      stmt = this.#db.prepare(sqlText);
+      this.#statements.set(sqlText, stmt);
+    }
+    return stmt;
+  }
+}

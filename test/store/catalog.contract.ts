@@ -1,0 +1,306 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { InvalidCursorError, StoreConflictError, StoreNotFoundError } from '../../src/store/errors.js';
+import type { Catalog, SessionRecord, TurnOutcome } from '../../src/store/types.js';
+
+export interface CatalogHarness {
+  catalog: Catalog;
+  cleanup(): Promise<void>;
+}
+
+const T0 = 1_750_000_000_000;
+
+const outcome = (over: Partial<TurnOutcome> = {}): TurnOutcome => ({
+  status: 'succeeded',
+  responseText: 'done',
+  toolCalls: [],
+  usage: { input_tokens: 10, output_tokens: 5, cache_read_input_tokens: 3, cache_creation_input_tokens: 2 },
+  costUsd: 0.01,
+  durationMs: 1200,
+  numTurns: 1,
+  errorCode: null,
+  errorMessage: null,
+  model: null,
+  ...over,
+});
+
+const b64 = (v: string) => Buffer.from(v, 'utf8').toString('base64url');
+
+/** Behaviour every `Catalog` backend must show; run by each backend's test file. */
+export function catalogContract(name: string, factory: () => Promise<CatalogHarness>): void {
+  describe(`Catalog contract: ${name}`, () => {
+    let h: CatalogHarness;
+    let c: Catalog;
+    beforeEach(async () => {
+      h = await factory();
+      c = h.catalog;
+    });
+    afterEach(async () => {
+      await h.cleanup();
+    });
+
+    /** Pages through an account's sessions with a fixed page size, returning every id in order. */
+    async function pageAll(accountId: string, limit: number): Promise<string[]> {
+      const ids: string[] = [];
+      let cursor: string | undefined;
+      for (let guard = 0; guard < 1000; guard++) {
+        const page = await c.listSessions({ accountId, limit, ...(cursor ? { cursor } : {}) });
+        expect(page.sessions.length).toBeLessThanOrEqual(limit);
+        ids.push(...page.sessions.map((s) => s.id));
+        if (page.nextCursor === null) return ids;
+        cursor = page.nextCursor;
+      }
+      throw new Error('pagination did not terminate');
+    }
+
+    describe('sessions', () => {
+      it('creates a session with defaults and reads it back', async () => {
+        const created = await c.createSession({ id: 's1', accountId: 'acc' }, T0);
+        const expected: SessionRecord = {
+          id: 's1',
+          accountId: 'acc',
+          title: null,
+          tags: [],
+          status: 'idle',
+          model: null,
+          createdAt: T0,
+          lastActiveAt: T0,
+          turnCount: 0,
+          usage: { input_tokens: 0, output_tokens: 0, cache_read_input_tokens: 0, cache_creation_input_tokens: 0 },
+          costUsd: 0,
+          forkedFrom: null,
+        };
+        expect(created).toEqual(expected);
+        expect(await c.getSession('acc', 's1')).toEqual(expected);
+      });
+
+      it('stores every optional field, unicode included', async () => {
+        const s = await c.createSession(
+          { id: 's1', accountId: 'acc', title: 'Ünïcode 📎 title', tags: ['a', 'b c', '标签'], model: 'claude-x', forkedFrom: 's0' },
+          T0,
+        );
+        expect(s).toMatchObject({ title: 'Ünïcode 📎 title', tags: ['a', 'b c', '标签'], model: 'claude-x', forkedFrom: 's0' });
+        expect(await c.getSession('acc', 's1')).toEqual(s);
+      });
+
+      it('rejects a duplicate id with StoreConflictError, in any account, leaving the row alone', async () => {
+        await c.createSession({ id: 's1', accountId: 'acc', title: 'original' }, T0);
+        await expect(c.createSession({ id: 's1', accountId: 'acc' }, T0 + 1)).rejects.toBeInstanceOf(StoreConflictError);
+        await expect(c.createSession({ id: 's1', accountId: 'other' }, T0 + 1)).rejects.toBeInstanceOf(StoreConflictError);
+        expect(await c.getSession('acc', 's1')).toMatchObject({ title: 'original', createdAt: T0 });
+        expect(await c.getSession('other', 's1')).toBeNull();
+      });
+
+      it('returns null for an unknown id', async () => {
+        expect(await c.getSession('acc', 'nope')).toBeNull();
+      });
+
+      it('hides a session from every other account', async () => {
+        await c.createSession({ id: 's1', accountId: 'acc', title: 't' }, T0);
+        await c.startTurn({ id: 't1', sessionId: 's1', prompt: 'p', status: 'running' }, T0);
+        expect(await c.getSession('intruder', 's1')).toBeNull();
+        expect(await c.updateSession('intruder', 's1', { title: 'pwned' })).toBeNull();
+        expect(await c.deleteSession('intruder', 's1')).toBe(false);
+        expect((await c.listSessions({ accountId: 'intruder', limit: 10 })).sessions).toEqual([]);
+        expect(await c.getSession('acc', 's1')).toMatchObject({ title: 't' });
+        expect(await c.listTurns('s1')).toHaveLength(1);
+      });
+
+      it('updates title and tags independently without touching activity', async () => {
+        await c.createSession({ id: 's1', accountId: 'acc', title: 'old', tags: ['x'] }, T0);
+        expect(await c.updateSession('acc', 's1', { title: 'new' })).toMatchObject({ title: 'new', tags: ['x'] });
+        expect(await c.updateSession('acc', 's1', { tags: ['y', 'z'] })).toMatchObject({ title: 'new', tags: ['y', 'z'] });
+        expect(await c.updateSession('acc', 's1', { title: null, tags: [] })).toMatchObject({ title: null, tags: [] });
+        const unchanged = await c.updateSession('acc', 's1', {});
+        expect(unchanged).toMatchObject({ title: null, tags: [], lastActiveAt: T0 });
+        expect(await c.updateSession('acc', 'nope', { title: 'x' })).toBeNull();
+      });
+
+      it('deletes a session with its turns', async () => {
+        await c.createSession({ id: 's1', accountId: 'acc' }, T0);
+        await c.createSession({ id: 's2', accountId: 'acc' }, T0);
+        await c.startTurn({ id: 't1', sessionId: 's1', prompt: 'p', status: 'running' }, T0);
+        await c.finishTurn('t1', outcome(), T0 + 1);
+        await c.startTurn({ id: 't2', sessionId: 's1', prompt: 'p', status: 'running' }, T0 + 2);
+        await c.startTurn({ id: 't3', sessionId: 's2', prompt: 'p', status: 'running' }, T0 + 2);
+        expect(await c.deleteSession('acc', 's1')).toBe(true);
+        expect(await c.getSession('acc', 's1')).toBeNull();
+        expect(await c.listTurns('s1')).toEqual([]);
+        expect(await c.getTurn('s1', 't1')).toBeNull();
+        expect(await c.listTurns('s2')).toHaveLength(1);
+        expect(await c.deleteSession('acc', 's1')).toBe(false);
+        // The id is free again once deleted.
+        await c.createSession({ id: 's1', accountId: 'acc' }, T0 + 3);
+        expect(await c.listTurns('s1')).toEqual([]);
+      });
+    });
+
+    describe('listing', () => {
+      it('lists newest activity first, ties by id, and only the account', async () => {
+        await c.createSession({ id: 'b', accountId: 'acc' }, T0 + 1);
+        await c.createSession({ id: 'a', accountId: 'acc' }, T0 + 1);
+        await c.createSession({ id: 'old', accountId: 'acc' }, T0);
+        await c.createSession({ id: 'new', accountId: 'acc' }, T0 + 5);
+        await c.createSession({ id: 'foreign', accountId: 'other' }, T0 + 9);
+        await c.startTurn({ id: 't', sessionId: 'old', prompt: 'p', status: 'running' }, T0 + 7);
+        const page = await c.listSessions({ accountId: 'acc', limit: 10 });
+        expect(page.sessions.map((s) => s.id)).toEqual(['old', 'new', 'a', 'b']);
+        expect(page.nextCursor).toBeNull();
+      });
+
+      it('pages without gaps or duplicates, including across equal timestamps', async () => {
+        const ids: string[] = [];
+        for (let i = 0; i < 23; i++) {
+          const id = `s${String(i).padStart(2, '0')}`;
+          ids.push(id);
+          await c.createSession({ id, accountId: 'acc' }, T0 + Math.floor(i / 4)); // runs of 4 equal times
+        }
+        const expected = [...ids].sort((x, y) => {
+          const tx = Math.floor(Number(x.slice(1)) / 4);
+          const ty = Math.floor(Number(y.slice(1)) / 4);
+          return ty - tx || (x < y ? -1 : 1);
+        });
+        for (const limit of [1, 3, 4, 7, 23, 50]) expect(await pageAll('acc', limit)).toEqual(expected);
+      });
+
+      it('is stable when every timestamp is equal', async () => {
+        for (const id of ['d', 'a', 'c', 'e', 'b']) await c.createSession({ id, accountId: 'acc' }, T0);
+        expect(await pageAll('acc', 2)).toEqual(['a', 'b', 'c', 'd', 'e']);
+      });
+
+      it('does not repeat rows when newer sessions appear between pages', async () => {
+        for (let i = 0; i < 6; i++) await c.createSession({ id: `s${i}`, accountId: 'acc' }, T0 + i);
+        const first = await c.listSessions({ accountId: 'acc', limit: 3 });
+        await c.createSession({ id: 'late', accountId: 'acc' }, T0 + 100);
+        const second = await c.listSessions({ accountId: 'acc', limit: 3, cursor: first.nextCursor! });
+        expect([...first.sessions, ...second.sessions].map((s) => s.id)).toEqual(['s5', 's4', 's3', 's2', 's1', 's0']);
+        expect(second.nextCursor).toBeNull();
+      });
+
+      it('returns an empty page for an account with no sessions', async () => {
+        expect(await c.listSessions({ accountId: 'nobody', limit: 5 })).toEqual({ sessions: [], nextCursor: null });
+      });
+
+      it('rejects a malformed cursor with InvalidCursorError', async () => {
+        await c.createSession({ id: 's1', accountId: 'acc' }, T0);
+        const bad = ['not a cursor!', '', b64('{}'), b64('[1]'), b64('["x","y"]'), b64('[1.5,"a"]'), b64('[1,2]'), b64('[1,"a",3]'), 'eyJhIjo'];
+        for (const cursor of bad) {
+          await expect(c.listSessions({ accountId: 'acc', limit: 5, cursor }), cursor).rejects.toBeInstanceOf(InvalidCursorError);
+        }
+      });
+
+      it('rejects a non-positive limit', async () => {
+        await expect(c.listSessions({ accountId: 'acc', limit: 0 })).rejects.toThrow(RangeError);
+      });
+    });
+
+    describe('turns', () => {
+      beforeEach(async () => {
+        await c.createSession({ id: 's1', accountId: 'acc' }, T0);
+        await c.createSession({ id: 's2', accountId: 'acc' }, T0);
+      });
+
+      it('startTurn numbers turns per session and marks the session running', async () => {
+        const t1 = await c.startTurn({ id: 't1', sessionId: 's1', prompt: 'héllo 👋', status: 'running' }, T0 + 10);
+        expect(t1).toEqual({
+          id: 't1',
+          sessionId: 's1',
+          seq: 1,
+          status: 'running',
+          prompt: 'héllo 👋',
+          responseText: '',
+          toolCalls: [],
+          usage: { input_tokens: 0, output_tokens: 0, cache_read_input_tokens: 0, cache_creation_input_tokens: 0 },
+          costUsd: 0,
+          durationMs: 0,
+          numTurns: 0,
+          errorCode: null,
+          errorMessage: null,
+          createdAt: T0 + 10,
+          finishedAt: null,
+        });
+        expect(await c.getSession('acc', 's1')).toMatchObject({ status: 'running', lastActiveAt: T0 + 10 });
+        await c.finishTurn('t1', outcome(), T0 + 11);
+        expect((await c.startTurn({ id: 't2', sessionId: 's1', prompt: 'p', status: 'running' }, T0 + 12)).seq).toBe(2);
+        expect((await c.startTurn({ id: 't3', sessionId: 's1', prompt: 'p', status: 'queued' }, T0 + 13)).seq).toBe(3);
+        expect((await c.startTurn({ id: 'u1', sessionId: 's2', prompt: 'p', status: 'running' }, T0 + 14)).seq).toBe(1);
+        expect((await c.listTurns('s1')).map((t) => [t.id, t.seq])).toEqual([['t1', 1], ['t2', 2], ['t3', 3]]);
+        expect(await c.getTurn('s1', 't2')).toMatchObject({ id: 't2', seq: 2 });
+        expect(await c.getTurn('s2', 't2')).toBeNull();
+      });
+
+      it('startTurn assigns distinct seqs to concurrent calls', async () => {
+        const turns = await Promise.all(
+          Array.from({ length: 10 }, (_, i) => c.startTurn({ id: `t${i}`, sessionId: 's1', prompt: 'p', status: 'queued' }, T0)),
+        );
+        expect(turns.map((t) => t.seq).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+      });
+
+      it('startTurn rejects a duplicate turn id and an unknown session', async () => {
+        await c.startTurn({ id: 't1', sessionId: 's1', prompt: 'p', status: 'running' }, T0);
+        await expect(c.startTurn({ id: 't1', sessionId: 's2', prompt: 'p', status: 'running' }, T0)).rejects.toBeInstanceOf(StoreConflictError);
+        await expect(c.startTurn({ id: 'tx', sessionId: 'nope', prompt: 'p', status: 'running' }, T0)).rejects.toBeInstanceOf(StoreNotFoundError);
+        expect(await c.listTurns('s2')).toEqual([]);
+      });
+
+      it('finishTurn records the outcome and folds it into the session totals', async () => {
+        await c.startTurn({ id: 't1', sessionId: 's1', prompt: 'p', status: 'running' }, T0 + 1);
+        const toolCalls = [
+          { id: 'tu_1', name: 'get_weather', input: { city: 'Zürich' }, result: '☀️ 21°C', is_error: false },
+          { id: 'tu_2', name: 'broken', input: {}, result: null, is_error: true },
+        ];
+        const done = await c.finishTurn('t1', outcome({ toolCalls, model: 'claude-a', numTurns: 3 }), T0 + 2);
+        expect(done).toMatchObject({ status: 'succeeded', responseText: 'done', toolCalls, costUsd: 0.01, durationMs: 1200, numTurns: 3, finishedAt: T0 + 2 });
+        expect(done.usage).toEqual(outcome().usage);
+
+        await c.startTurn({ id: 't2', sessionId: 's1', prompt: 'p', status: 'running' }, T0 + 3);
+        await c.finishTurn('t2', outcome({ status: 'failed', errorCode: 'model_error', errorMessage: 'boom', costUsd: 0.02 }), T0 + 4);
+        await c.startTurn({ id: 't3', sessionId: 's1', prompt: 'p', status: 'running' }, T0 + 5);
+        const interrupted = await c.finishTurn('t3', outcome({ status: 'interrupted', usage: { input_tokens: 1, output_tokens: 0, cache_read_input_tokens: 0, cache_creation_input_tokens: 0 }, costUsd: 0 }), T0 + 6);
+        expect(interrupted.status).toBe('interrupted');
+        expect(await c.getTurn('s1', 't2')).toMatchObject({ status: 'failed', errorCode: 'model_error', errorMessage: 'boom' });
+
+        const s = (await c.getSession('acc', 's1'))!;
+        expect(s).toMatchObject({ status: 'idle', lastActiveAt: T0 + 6, turnCount: 3, model: 'claude-a' }); // null model keeps the last
+        expect(s.usage).toEqual({ input_tokens: 21, output_tokens: 10, cache_read_input_tokens: 6, cache_creation_input_tokens: 4 });
+        expect(s.costUsd).toBeCloseTo(0.03, 10);
+        expect(await c.getSession('acc', 's2')).toMatchObject({ turnCount: 0, costUsd: 0 });
+      });
+
+      it('finishTurn refuses to finish a turn twice or an unknown turn', async () => {
+        await c.startTurn({ id: 't1', sessionId: 's1', prompt: 'p', status: 'running' }, T0);
+        await c.finishTurn('t1', outcome(), T0 + 1);
+        await expect(c.finishTurn('t1', outcome(), T0 + 2)).rejects.toBeInstanceOf(StoreConflictError);
+        await expect(c.finishTurn('nope', outcome(), T0 + 2)).rejects.toBeInstanceOf(StoreNotFoundError);
+        expect(await c.getSession('acc', 's1')).toMatchObject({ turnCount: 1, usage: { input_tokens: 10 } });
+      });
+
+      it('keeps the session running while another turn is still queued', async () => {
+        await c.startTurn({ id: 't1', sessionId: 's1', prompt: 'p', status: 'running' }, T0);
+        await c.startTurn({ id: 't2', sessionId: 's1', prompt: 'p', status: 'queued' }, T0 + 1);
+        await c.finishTurn('t1', outcome(), T0 + 2);
+        expect(await c.getSession('acc', 's1')).toMatchObject({ status: 'running' });
+        await c.finishTurn('t2', outcome(), T0 + 3);
+        expect(await c.getSession('acc', 's1')).toMatchObject({ status: 'idle', turnCount: 2 });
+      });
+
+      it('failOrphanedTurns fails running and queued turns and idles their sessions', async () => {
+        await c.startTurn({ id: 'done', sessionId: 's1', prompt: 'p', status: 'running' }, T0);
+        await c.finishTurn('done', outcome(), T0 + 1);
+        await c.startTurn({ id: 'run', sessionId: 's1', prompt: 'p', status: 'running' }, T0 + 2);
+        await c.startTurn({ id: 'queue', sessionId: 's1', prompt: 'p', status: 'queued' }, T0 + 3);
+        await c.startTurn({ id: 'other', sessionId: 's2', prompt: 'p', status: 'running' }, T0 + 4);
+
+        expect(await c.failOrphanedTurns('server_restarted', 'The server restarted.', T0 + 10)).toBe(3);
+        for (const [sid, tid] of [['s1', 'run'], ['s1', 'queue'], ['s2', 'other']] as const) {
+          expect(await c.getTurn(sid, tid)).toMatchObject({ status: 'failed', errorCode: 'server_restarted', errorMessage: 'The server restarted.', finishedAt: T0 + 10 });
+        }
+        expect(await c.getTurn('s1', 'done')).toMatchObject({ status: 'succeeded', errorCode: null, finishedAt: T0 + 1 });
+        expect(await c.getSession('acc', 's1')).toMatchObject({ status: 'idle', turnCount: 1 });
+        expect(await c.getSession('acc', 's2')).toMatchObject({ status: 'idle', turnCount: 0 });
+        expect(await c.failOrphanedTurns('server_restarted', 'again', T0 + 20)).toBe(0);
+        // Numbering continues after recovered turns.
+        expect((await c.startTurn({ id: 'next', sessionId: 's1', prompt: 'p', status: 'running' }, T0 + 30)).seq).toBe(4);
+      });
+    });
+  });
+}
