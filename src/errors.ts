@@ -31,6 +31,32 @@ export class SessionBusyError extends DomainError {
   }
 }
 
+export class QueueFullError extends DomainError {
+  constructor(sessionId: string, limit: number) {
+    super('queue_full', `Session ${sessionId} already has ${limit} turns waiting; try again when one has run.`, {
+      limit,
+      retry_after_s: 5,
+    });
+  }
+}
+
+export class TooManyTurnsError extends DomainError {
+  constructor(limit: number) {
+    super('too_many_turns', `This account already runs ${limit} turns at once; try again shortly.`, {
+      limit,
+      retry_after_s: 5,
+    });
+  }
+}
+
+export class ShuttingDownError extends DomainError {
+  constructor() {
+    super('shutting_down', 'The server is shutting down and takes no new turns; retry on another instance.', {
+      retry_after_s: 5,
+    });
+  }
+}
+
 export class MessageTooLargeError extends DomainError {
   constructor(bytes: number, limit: number) {
     super('message_too_large', `The message is ${bytes} bytes; the limit is ${limit} bytes.`, { bytes, limit });

@@ -26,8 +26,9 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'shutting down');
+    // Finish in-flight turns (up to the grace period) before the listener and the store go away.
+    await server.close(config.shutdownGraceMs);
     http.close();
-    await server.close();
     process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));

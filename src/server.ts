@@ -5,6 +5,7 @@ import type { Config } from './config/config.js';
 import { createHttpApp, type ApiApp } from './http/app.js';
 import { AgentRuntime } from './runtime/runtime.js';
 import { SessionService, type Clock } from './sessions/service.js';
+import { TurnService } from './sessions/turns.js';
 import { openSqliteStore } from './store/sqlite/open.js';
 import type { Store } from './store/types.js';
 import { loadMcpConfig } from './tools/mcp-config.js';
@@ -16,9 +17,11 @@ export interface Server {
   store: Store;
   runtime: AgentRuntime;
   sessions: SessionService;
+  turns: TurnService;
   /** Set in demo mode: the offline model the agent talks to. */
   demoModel: MockModel | null;
-  close(): Promise<void>;
+  /** Stops taking turns, lets running ones finish within the grace period, then closes everything. */
+  close(graceMs?: number): Promise<void>;
 }
 
 export interface ServerDeps {
@@ -61,25 +64,22 @@ export async function createServer({ config, log, clock = { now: Date.now }, fet
     workspacesDir: config.workspacesDir,
     model: { ...config.model, apiKey, baseUrl },
     turnTimeoutMs: config.turnTimeoutMs,
+    pool: config.pool,
     childEnv: config.childEnv,
     tools,
     transcripts: store.transcripts,
     log,
   });
 
-  const sessions = new SessionService({
-    catalog: store.catalog,
-    transcripts: store.transcripts,
-    runtime,
-    clock,
-    log,
-    maxMessageBytes: config.maxMessageBytes,
-  });
-  const orphans = await sessions.recoverOrphans();
+  const deps = { catalog: store.catalog, transcripts: store.transcripts, runtime, clock, log };
+  const sessions = new SessionService(deps, (id) => turns.isBusy(id));
+  const turns: TurnService = new TurnService(deps, sessions, { ...config.turns, maxMessageBytes: config.maxMessageBytes });
+  const orphans = await turns.recoverOrphans();
   if (orphans > 0) log.warn({ turns: orphans }, 'marked turns left running by a previous process as failed');
 
   const app = createHttpApp({
     sessions,
+    turns,
     log,
     maxMessageBytes: config.maxMessageBytes,
     system: {
@@ -89,6 +89,8 @@ export async function createServer({ config, log, clock = { now: Date.now }, fet
       backend: store.backend,
       startedAt: clock.now(),
       ping: () => store.ping(),
+      draining: () => turns.draining,
+      runtime: async () => ({ ...(await runtime.stats()), queued: turns.lanes.queuedCount() }),
     },
   });
 
@@ -97,9 +99,10 @@ export async function createServer({ config, log, clock = { now: Date.now }, fet
     store,
     runtime,
     sessions,
+    turns,
     demoModel,
-    async close() {
-      await runtime.close();
+    async close(graceMs = 0) {
+      await turns.drain(graceMs);
       await store.close();
       await demoModel?.close();
     },

@@ -27,6 +27,21 @@ const list = z
       .filter(Boolean),
   );
 
+/** A duration: `250ms`, `90s`, `20m`, `1h`, or a bare number of seconds. Parsed to milliseconds. */
+const duration = (def: string) =>
+  z
+    .string()
+    .default(def)
+    .transform((v, ctx) => {
+      const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/.exec(v);
+      if (!m) {
+        ctx.addIssue({ code: 'custom', message: 'expected a duration such as 500ms, 30s, 20m or 1h' });
+        return z.NEVER;
+      }
+      const factor = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 's') as 'ms' | 's' | 'm' | 'h'];
+      return Math.round(Number(m[1]) * factor);
+    });
+
 const envSchema = z.object({
   PORT: int(8080).pipe(z.number().max(65535)),
   HOST: z.string().min(1).default('127.0.0.1'),
@@ -45,7 +60,19 @@ const envSchema = z.object({
   /** How often the CLI retries a failed model call before the turn fails (the CLI default is ~11). */
   CLAUDE_MAX_RETRIES: int(2),
   /** A turn that runs longer than this is stopped and fails with `timed_out`. */
-  TURN_TIMEOUT_MS: int(300_000, 1000),
+  TURN_TIMEOUT: duration('5m'),
+
+  // The warm pool: one live `claude` process per recently used session.
+  MAX_WARM_SESSIONS: int(16, 1),
+  /** Budget for the summed RSS of all warm processes; idle ones are evicted to stay under it. */
+  POOL_MEMORY_MB: int(4096, 64),
+  SESSION_IDLE_TIMEOUT: duration('20m'),
+  /** Turns waiting behind a running one, per session (`if_busy: "enqueue"`). */
+  MAX_QUEUED_TURNS: int(8, 0),
+  /** Turns running at once per account; more answer 429 `too_many_turns`. */
+  ACCOUNT_MAX_CONCURRENT_TURNS: int(8, 1),
+  /** On SIGTERM, how long running turns may take to finish before their processes are ended. */
+  SHUTDOWN_GRACE: duration('30s'),
 
   MAX_MESSAGE_BYTES: int(256 * 1024, 1),
   MCP_CONFIG: optionalString,
@@ -89,7 +116,14 @@ function toConfig(env: z.infer<typeof envSchema>) {
       builtinTools: env.CLAUDE_BUILTIN_TOOLS,
     },
     demo: { port: env.MOCK_MODEL_PORT, tokenDelayMs: env.MOCK_MODEL_TOKEN_DELAY_MS },
-    turnTimeoutMs: env.TURN_TIMEOUT_MS,
+    turnTimeoutMs: env.TURN_TIMEOUT,
+    pool: {
+      maxWarm: env.MAX_WARM_SESSIONS,
+      memoryBudgetBytes: env.POOL_MEMORY_MB * 1024 * 1024,
+      idleTimeoutMs: env.SESSION_IDLE_TIMEOUT,
+    },
+    turns: { maxQueued: env.MAX_QUEUED_TURNS, accountMaxConcurrent: env.ACCOUNT_MAX_CONCURRENT_TURNS },
+    shutdownGraceMs: env.SHUTDOWN_GRACE,
     maxMessageBytes: env.MAX_MESSAGE_BYTES,
     tools: {
       mcpConfigPath: env.MCP_CONFIG ? path.resolve(env.MCP_CONFIG) : undefined,

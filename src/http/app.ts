@@ -2,6 +2,7 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
 import type { Logger } from 'pino';
 import type { SessionService } from '../sessions/service.js';
+import type { TurnService } from '../sessions/turns.js';
 import { errorJson, toErrorResponse } from './errors.js';
 import { registerSeedRoutes } from './routes/seed.js';
 import { registerSessionRoutes } from './routes/sessions.js';
@@ -12,6 +13,7 @@ export type ApiApp = OpenAPIHono<ApiEnv>;
 
 export interface AppDeps {
   sessions: SessionService;
+  turns: TurnService;
   system: SystemInfo;
   log: Logger;
   maxMessageBytes: number;
@@ -75,8 +77,8 @@ export function createHttpApp(deps: AppDeps): ApiApp {
   });
 
   registerSystemRoutes(app, deps.system);
-  registerSessionRoutes(app, deps.sessions);
-  registerSeedRoutes(app, deps.sessions);
+  registerSessionRoutes(app, deps.sessions, deps.turns);
+  registerSeedRoutes(app, deps.sessions, deps.turns);
   return app;
 }
 

@@ -18,8 +18,11 @@ const STATUS_BY_CODE: Record<string, ContentfulStatusCode> = {
   session_busy: 409,
   conflict: 409,
   message_too_large: 413,
+  queue_full: 429,
+  too_many_turns: 429,
   unsupported_media_type: 415,
   internal_error: 500,
+  shutting_down: 503,
 };
 
 export interface ErrorBody {
@@ -28,6 +31,8 @@ export interface ErrorBody {
 
 export function errorJson(c: Context, code: string, message: string, details?: Record<string, unknown>) {
   const body: ErrorBody = { error: { code, message, ...(details ? { details } : {}) } };
+  // A retry hint becomes the standard header too, so generic HTTP clients back off correctly.
+  if (typeof details?.retry_after_s === 'number') c.header('Retry-After', String(details.retry_after_s));
   return c.json(body, STATUS_BY_CODE[code] ?? 500);
 }
 

@@ -40,8 +40,11 @@ export const SessionSchema = z
     id: z.uuid(),
     title: z.string().nullable(),
     tags: z.array(z.string()),
-    status: z.enum(['idle', 'running', 'crashed', 'archived']),
-    model: z.string().nullable(),
+    status: z.enum(['idle', 'running', 'crashed', 'archived']).openapi({
+      description: '`crashed`: the agent process died during the last turn; the next message recovers it.',
+    }),
+    model: z.string().nullable().openapi({ description: 'The model this session runs on; null = server default.' }),
+    system_prompt: z.string().nullable().openapi({ description: 'This session’s system prompt; null = server default.' }),
     created_at: z.iso.datetime(),
     last_active_at: z.iso.datetime(),
     turn_count: z.number().int(),
@@ -76,21 +79,82 @@ const MessageText = z
   .refine((s) => s.trim() !== '', 'message must not be empty')
   .openapi({ description: 'The user message. Its UTF-8 size is limited by MAX_MESSAGE_BYTES.' });
 
+const ModelName = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._:@/-]{0,99}$/, 'model must be a model id such as claude-sonnet-4-5');
+const SystemPrompt = z.string().min(1).max(100_000);
+
+/** What to do when the session is already running a turn. */
+export const IfBusySchema = z.enum(['reject', 'enqueue', 'interrupt']).default('reject').openapi({
+  description:
+    '`reject` (default): 409 `session_busy`. `enqueue`: wait in line (429 `queue_full` past the bound); ' +
+    'each queued message gets its own answer, in order. `interrupt`: stop the running turn (it ends ' +
+    '`interrupted`) and run this one next.',
+});
+
 const Tags = z.array(z.string().trim().min(1).max(64)).max(32);
 
 export const CreateSessionBody = z
-  .object({ title: z.string().trim().min(1).max(200).optional(), tags: Tags.optional() })
+  .object({
+    title: z.string().trim().min(1).max(200).optional(),
+    tags: Tags.optional(),
+    model: ModelName.optional(),
+    system_prompt: SystemPrompt.optional(),
+  })
   .strict()
   .openapi('CreateSession');
 
 export const PatchSessionBody = z
-  .object({ title: z.string().trim().min(1).max(200).nullable().optional(), tags: Tags.optional() })
+  .object({
+    title: z.string().trim().min(1).max(200).nullable().optional(),
+    tags: Tags.optional(),
+    model: ModelName.nullable().optional(),
+    system_prompt: SystemPrompt.nullable().optional(),
+  })
   .strict()
   .openapi('PatchSession');
 
 export const SendMessageBody = z
-  .object({ message: MessageText })
+  .object({ message: MessageText, if_busy: IfBusySchema })
   .openapi('SendMessage');
+
+export const InterruptResultSchema = z
+  .object({
+    interrupted: z.boolean().openapi({ description: 'False when no turn was running.' }),
+    turn_id: z.uuid().nullable(),
+  })
+  .openapi('InterruptResult');
+
+export const TurnParams = z.object({
+  id: SessionIdParam.shape.id,
+  turn_id: z.uuid().openapi({ param: { name: 'turn_id', in: 'path' } }),
+});
+
+export const RuntimeStatsSchema = z
+  .object({
+    warm: z.number().int().openapi({ description: 'Sessions with a live agent process.' }),
+    busy: z.number().int().openapi({ description: 'Warm sessions running a turn.' }),
+    queued: z.number().int().openapi({ description: 'Turns waiting behind a running one.' }),
+    rss_bytes: z.number().int().openapi({ description: 'Summed resident memory of the agent processes.' }),
+    max_warm: z.number().int(),
+    memory_budget_bytes: z.number().int(),
+    spawns: z.number().int(),
+    evictions: z.record(z.string(), z.number().int()),
+    crashes: z.number().int(),
+    sessions: z
+      .array(
+        z.object({
+          id: z.uuid(),
+          pid: z.number().int().nullable(),
+          busy: z.boolean(),
+          rss_bytes: z.number().int(),
+          idle_ms: z.number().int(),
+          turns: z.number().int(),
+        }),
+      )
+      .optional(),
+  })
+  .openapi('RuntimeStats');
 
 export const ListSessionsQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(20),
@@ -127,6 +191,7 @@ export const ChatBody = z
   .object({
     message: MessageText,
     session_id: z.uuid().optional(),
+    if_busy: IfBusySchema,
   })
   .openapi('ChatRequest');
 

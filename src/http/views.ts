@@ -19,6 +19,7 @@ export function sessionView(s: SessionRecord): z.infer<typeof SessionSchema> {
     tags: s.tags,
     status: s.status,
     model: s.model,
+    system_prompt: s.systemPrompt,
     created_at: iso(s.createdAt),
     last_active_at: iso(s.lastActiveAt),
     turn_count: s.turnCount,

@@ -1,15 +1,17 @@
-import { randomUUID } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { query, type Options, type Query } from '@anthropic-ai/claude-agent-sdk';
+import type { Options } from '@anthropic-ai/claude-agent-sdk';
 import type { Logger } from 'pino';
-import type { TurnErrorCode } from '../errors.js';
 import type { TranscriptStore } from '../store/types.js';
 import type { ToolRegistry } from '../tools/registry.js';
 import type { AgentEvent } from './events.js';
-import { Inbox } from './inbox.js';
+import { WarmPool, type PoolStats } from './pool.js';
+import type { PoolLimits } from './pool-policy.js';
 import { projectKeyFor, workspaceNameFor } from './project-key.js';
-import { TurnMapper, type TurnResult } from './turn-mapper.js';
+import { WarmSession, type TurnEnd } from './warm-session.js';
+
+/** A warm process may spend this many turn budgets before it is replaced (see WarmSession.canAfford). */
+const PROCESS_BUDGET_TURNS = 2;
 
 export interface RuntimeOptions {
   claudeConfigDir: string;
@@ -17,14 +19,16 @@ export interface RuntimeOptions {
   model: {
     apiKey: string;
     baseUrl: string | undefined;
+    /** Defaults; a session may choose its own model and system prompt. */
     name: string;
+    systemPrompt: string | undefined;
     maxTurns: number;
     maxBudgetUsd: number;
-    systemPrompt: string | undefined;
     maxRetries: number;
     builtinTools: string[];
   };
   turnTimeoutMs: number;
+  pool: PoolLimits;
   /** The only variables of the server's environment the child sees (PATH, HOME). */
   childEnv: Record<string, string>;
   tools: ToolRegistry;
@@ -36,29 +40,33 @@ export interface TurnRequest {
   accountId: string;
   sessionId: string;
   prompt: string;
-  /** True when the store already holds this session's transcript. */
-  resume: boolean;
+  /** null = the server's default. */
+  model: string | null;
+  systemPrompt: string | null;
+  /** What the session has cost so far (the SDK's running total resumes from it). */
+  priorCostUsd: number;
   onEvent: (event: AgentEvent) => void;
 }
 
-export interface RunTurnResult extends TurnResult {
-  /** Wall time the caller waited, process start included. */
+export interface RunTurnResult extends TurnEnd {
+  /** Wall time the caller waited, a process start included when there was one. */
   durationMs: number;
+  /** Whether this turn had to start a process (no warm one, or its settings changed). */
+  coldStart: boolean;
 }
 
-/** How long a closing CLI may take before we stop waiting (the SDK's own cleanup is ~2 s). */
-const EXIT_GRACE_MS = 5_000;
-
 /**
- * Runs agent turns on the real Claude Agent SDK. Each turn is one `query()` in streaming-input mode
- * that resumes the session from our SessionStore; the process exits after the turn's result.
+ * Runs agent turns on the real Claude Agent SDK through a pool of warm sessions: one long-lived
+ * `claude` process per recently used session, resumed from our SessionStore when it is (re)built.
  */
 export class AgentRuntime {
-  private readonly live = new Set<Query>();
-  /** A session's previous process, still exiting; the next turn waits for it (one writer per transcript). */
-  private readonly exiting = new Map<string, Promise<void>>();
+  private readonly pool: WarmPool;
+  /** Interrupts that arrived while a turn was still starting (spawning its process). */
+  private readonly starting = new Map<string, { interrupted: boolean }>();
 
-  constructor(private readonly opts: RuntimeOptions) {}
+  constructor(private readonly opts: RuntimeOptions) {
+    this.pool = new WarmPool(opts.pool, opts.log);
+  }
 
   /** The SDK project key of an account's transcripts (path-independent, see project-key.ts). */
   projectKey(accountId: string): string {
@@ -67,68 +75,49 @@ export class AgentRuntime {
 
   async runTurn(req: TurnRequest): Promise<RunTurnResult> {
     const started = performance.now();
-    await this.exiting.get(req.sessionId);
-    const cwd = path.join(this.opts.workspacesDir, workspaceNameFor(req.accountId));
-    await mkdir(cwd, { recursive: true });
-
-    const inbox = new Inbox();
-    const stderr: string[] = [];
-    const q = query({ prompt: inbox, options: this.options(req, cwd, stderr) });
-    this.live.add(q);
-    const log = this.opts.log.child({ session_id: req.sessionId });
-
-    const mapper = new TurnMapper(req.onEvent);
-    let failure: { code: TurnErrorCode; message: string } | null = null;
-    const timer = setTimeout(() => {
-      failure = { code: 'timed_out', message: `The turn took longer than ${this.opts.turnTimeoutMs} ms and was stopped.` };
-      log.warn({ timeout_ms: this.opts.turnTimeoutMs }, 'turn timed out');
-      void stop(q);
-    }, this.opts.turnTimeoutMs);
-
-    const uuid = randomUUID();
-    inbox.push({
-      type: 'user',
-      message: { role: 'user', content: req.prompt },
-      parent_tool_use_id: null,
-      uuid,
-    });
-
-    let result: TurnResult | null = null;
-    const iterator = q[Symbol.asyncIterator]();
+    const pending = { interrupted: false };
+    this.starting.set(req.sessionId, pending);
+    const model = req.model ?? this.opts.model.name;
+    const systemPrompt = req.systemPrompt ?? this.opts.model.systemPrompt ?? null;
+    let coldStart = false;
     try {
-      while (!result) {
-        const next = await iterator.next();
-        if (next.done) break;
-        if (next.value.type === 'system' && next.value.subtype === 'mirror_error') {
-          log.error({ error: next.value.error }, 'transcript mirror to the store failed');
-        }
-        result = mapper.handle(next.value);
-      }
-    } catch (err) {
-      if (!failure) {
-        const tail = stderr.join('').trim().split('\n').slice(-3).join(' | ');
-        failure = {
-          code: 'agent_crashed',
-          message: `The agent process failed: ${(err as Error).message.split('\n')[0]}${tail ? ` (${tail})` : ''}`,
-        };
-        log.error({ err, stderr: tail }, 'agent process failed');
+      const want = { fingerprint: JSON.stringify([model, systemPrompt]), turnBudgetUsd: this.opts.model.maxBudgetUsd };
+      const session = await this.pool.acquire(req.sessionId, want, async () => {
+        coldStart = true;
+        return this.spawn(req, model, systemPrompt);
+      });
+      try {
+        const turn = session.runTurn(req.prompt, req.onEvent, this.opts.turnTimeoutMs);
+        this.starting.delete(req.sessionId);
+        if (pending.interrupted) void session.interrupt();
+        const end = await turn;
+        return { ...end, durationMs: Math.round(performance.now() - started), coldStart };
+      } finally {
+        this.pool.release(req.sessionId);
       }
     } finally {
-      clearTimeout(timer);
+      if (this.starting.get(req.sessionId) === pending) this.starting.delete(req.sessionId);
     }
+  }
 
-    // Let this process finish (flush, exit) in the background; the next turn of the session waits.
-    inbox.end();
-    const exit = drain(iterator, q).finally(() => {
-      this.live.delete(q);
-      if (this.exiting.get(req.sessionId) === exit) this.exiting.delete(req.sessionId);
-    });
-    this.exiting.set(req.sessionId, exit);
+  /** Interrupts the session's running turn in place. False when it has none. */
+  async interrupt(sessionId: string): Promise<boolean> {
+    const pending = this.starting.get(sessionId);
+    if (pending) {
+      pending.interrupted = true;
+      return true;
+    }
+    const session = this.pool.get(sessionId);
+    return session ? session.interrupt() : false;
+  }
 
-    const outcome =
-      failure ?? (result ? null : { code: 'agent_crashed' as const, message: 'The agent ended without an answer.' });
-    const final = outcome ? mapper.partial(outcome) : result!;
-    return { ...final, durationMs: Math.round(performance.now() - started) };
+  /** Ends a session's process (before its transcript is deleted). */
+  async evict(sessionId: string): Promise<void> {
+    await this.pool.evict(sessionId, 'deleted');
+  }
+
+  stats(): Promise<PoolStats> {
+    return this.pool.stats();
   }
 
   /** Removes the CLI's local copy of a transcript (the store's copy is deleted by the store). */
@@ -138,20 +127,41 @@ export class AgentRuntime {
     await rm(path.join(dir, sessionId), { recursive: true, force: true });
   }
 
-  /** Stops every live agent process (server shutdown). */
+  /** Ends every agent process; a turn still running fails with `server_restarted`. */
   async close(): Promise<void> {
-    for (const q of this.live) q.close();
-    await Promise.allSettled([...this.exiting.values()]);
+    await this.pool.close({ code: 'server_restarted', message: 'The server shut down during this turn.' });
   }
 
-  private options(req: TurnRequest, cwd: string, stderr: string[]): Options {
+  private async spawn(req: TurnRequest, model: string, systemPrompt: string | null): Promise<WarmSession> {
+    const cwd = path.join(this.opts.workspacesDir, workspaceNameFor(req.accountId));
+    await mkdir(cwd, { recursive: true });
+    const resume = await this.opts.transcripts.exists(this.projectKey(req.accountId), req.sessionId);
+    const log = this.opts.log.child({ session_id: req.sessionId });
+    return new WarmSession(
+      req.sessionId,
+      JSON.stringify([model, systemPrompt]),
+      this.options(req.accountId, req.sessionId, resume, cwd, model, systemPrompt),
+      req.priorCostUsd,
+      log,
+      (s) => this.pool.onExit(s),
+    );
+  }
+
+  private options(
+    accountId: string,
+    sessionId: string,
+    resume: boolean,
+    cwd: string,
+    model: string,
+    systemPrompt: string | null,
+  ): Options & { maxBudgetUsd: number } {
     const m = this.opts.model;
     const env: Record<string, string> = {
       ...this.opts.childEnv,
       CLAUDE_CONFIG_DIR: this.opts.claudeConfigDir,
       // With CLAUDE_CONFIG_DIR set, this names the transcript's project key outright, so resume works
       // whatever path the data dir is mounted at on this or another instance.
-      CLAUDE_CODE_PROJECT_DIR_NAME: this.projectKey(req.accountId),
+      CLAUDE_CODE_PROJECT_DIR_NAME: this.projectKey(accountId),
       ANTHROPIC_API_KEY: m.apiKey,
       CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
       DISABLE_AUTOUPDATER: '1',
@@ -163,11 +173,13 @@ export class AgentRuntime {
     return {
       cwd,
       env,
-      ...(req.resume ? { resume: req.sessionId } : { sessionId: req.sessionId }),
-      model: m.name,
-      ...(m.systemPrompt ? { systemPrompt: m.systemPrompt } : {}),
+      ...(resume ? { resume: sessionId } : { sessionId }),
+      model,
+      ...(systemPrompt ? { systemPrompt } : {}),
       maxTurns: m.maxTurns,
-      maxBudgetUsd: m.maxBudgetUsd,
+      // A process serves many turns but the CLI's budget counts them all: give it PROCESS_BUDGET_TURNS
+      // turns' worth; the pool replaces it before less than one turn's budget is left.
+      maxBudgetUsd: m.maxBudgetUsd * PROCESS_BUDGET_TURNS,
       settingSources: [],
       tools: m.builtinTools,
       mcpServers: this.opts.tools.mcpServersForQuery(),
@@ -177,33 +189,6 @@ export class AgentRuntime {
       mcpServersDelivery: 'initialize',
       includePartialMessages: true,
       sessionStore: this.opts.transcripts,
-      stderr: (data) => {
-        stderr.push(data);
-        if (stderr.length > 50) stderr.shift();
-      },
     };
   }
-}
-
-async function stop(q: Query): Promise<void> {
-  const settled = await Promise.race([
-    q.interrupt().then(() => true, () => false),
-    new Promise<boolean>((r) => setTimeout(() => r(false), 2_000)),
-  ]);
-  if (!settled) q.close();
-}
-
-async function drain(iterator: AsyncIterator<unknown>, q: Query): Promise<void> {
-  const done = (async () => {
-    try {
-      for (;;) if ((await iterator.next()).done) return;
-    } catch {
-      // The turn's outcome is already recorded; a late exit error changes nothing.
-    }
-  })();
-  const timedOut = await Promise.race([
-    done.then(() => false),
-    new Promise<boolean>((r) => setTimeout(() => r(true), EXIT_GRACE_MS).unref()),
-  ]);
-  if (timedOut) q.close();
 }

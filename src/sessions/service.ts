@@ -1,59 +1,59 @@
 import { randomUUID } from 'node:crypto';
-import type { Logger } from 'pino';
-import { MessageTooLargeError, NotFoundError, SessionBusyError } from '../errors.js';
+import { NotFoundError, SessionBusyError } from '../errors.js';
 import type { AgentEvent } from '../runtime/events.js';
+import type { PoolStats } from '../runtime/pool.js';
 import type { RunTurnResult, TurnRequest } from '../runtime/runtime.js';
-import type {
-  Catalog,
-  SessionPage,
-  SessionPatch,
-  SessionRecord,
-  TranscriptStore,
-  TurnOutcome,
-  TurnRecord,
-} from '../store/types.js';
-import { turnCostUsd } from './cost.js';
+import type { Catalog, SessionPage, SessionPatch, SessionRecord, TranscriptStore, TurnRecord } from '../store/types.js';
+import type { Logger } from 'pino';
 
 /** The part of the agent runtime the sessions domain uses. */
-export interface TurnRunner {
+export interface AgentRunner {
   projectKey(accountId: string): string;
   runTurn(req: TurnRequest): Promise<RunTurnResult>;
+  interrupt(sessionId: string): Promise<boolean>;
+  evict(sessionId: string): Promise<void>;
   deleteLocalTranscript(accountId: string, sessionId: string): Promise<void>;
+  stats(): Promise<PoolStats>;
+  close(): Promise<void>;
 }
 
 export interface Clock {
   now(): number;
 }
 
-export interface SessionServiceDeps {
+export interface SessionDeps {
   catalog: Catalog;
   transcripts: TranscriptStore;
-  runtime: TurnRunner;
+  runtime: AgentRunner;
   clock: Clock;
   log: Logger;
-  maxMessageBytes: number;
 }
 
-export interface SendMessageInput {
-  accountId: string;
-  /** Omitted: a new session is created for this message (the seed's POST /chat). */
-  sessionId?: string;
-  message: string;
-  onEvent?: (event: AgentEvent) => void;
+export interface NewSessionInput {
+  title?: string | null;
+  tags?: string[];
+  model?: string | null;
+  systemPrompt?: string | null;
 }
 
-const TITLE_MAX = 80;
-
-/** The sessions domain: the lifecycle of sessions and their turns, independent of HTTP. */
+/** Sessions as records: create, read, list, change and delete. Turns live in turns.ts. */
 export class SessionService {
-  /** Sessions with a turn in flight on this instance: one turn at a time per session. */
-  private readonly running = new Set<string>();
+  constructor(
+    private readonly deps: SessionDeps,
+    /** Whether a session has a turn in flight (deleting it then is refused). */
+    private readonly isBusy: (sessionId: string) => boolean,
+  ) {}
 
-  constructor(private readonly deps: SessionServiceDeps) {}
-
-  create(accountId: string, input: { title?: string | null; tags?: string[] } = {}): Promise<SessionRecord> {
+  create(accountId: string, input: NewSessionInput = {}, id: string = randomUUID()): Promise<SessionRecord> {
     return this.deps.catalog.createSession(
-      { id: randomUUID(), accountId, title: input.title ?? null, tags: input.tags ?? [] },
+      {
+        id,
+        accountId,
+        title: input.title ?? null,
+        tags: input.tags ?? [],
+        model: input.model ?? null,
+        systemPrompt: input.systemPrompt ?? null,
+      },
       this.deps.clock.now(),
     );
   }
@@ -68,6 +68,7 @@ export class SessionService {
     return session;
   }
 
+  /** A change of model or system prompt takes effect at the next turn (in a new process). */
   async update(accountId: string, id: string, patch: SessionPatch): Promise<SessionRecord> {
     const session = await this.deps.catalog.updateSession(accountId, id, patch);
     if (!session) throw new NotFoundError('session', id);
@@ -77,7 +78,8 @@ export class SessionService {
   /** Deletes the catalog rows, the stored transcript (with subagent transcripts) and local copies. */
   async delete(accountId: string, id: string): Promise<void> {
     await this.get(accountId, id);
-    if (this.running.has(id)) throw new SessionBusyError(id);
+    if (this.isBusy(id)) throw new SessionBusyError(id);
+    await this.deps.runtime.evict(id);
     const projectKey = this.deps.runtime.projectKey(accountId);
     await this.deps.transcripts.delete({ projectKey, sessionId: id });
     await this.deps.runtime.deleteLocalTranscript(accountId, id);
@@ -95,96 +97,6 @@ export class SessionService {
     if (!turn) throw new NotFoundError('turn', turnId);
     return turn;
   }
-
-  /**
-   * Runs one turn and returns it finished (succeeded or failed). Input is checked before anything is
-   * written, so a rejected message leaves no session or turn behind.
-   */
-  async sendMessage(input: SendMessageInput): Promise<{ session: SessionRecord; turn: TurnRecord }> {
-    const bytes = Buffer.byteLength(input.message, 'utf8');
-    if (bytes > this.deps.maxMessageBytes) throw new MessageTooLargeError(bytes, this.deps.maxMessageBytes);
-    let session = input.sessionId
-      ? await this.get(input.accountId, input.sessionId)
-      : await this.create(input.accountId, { title: titleFrom(input.message) });
-    if (this.running.has(session.id)) throw new SessionBusyError(session.id);
-
-    this.running.add(session.id);
-    try {
-      if (session.title === null) {
-        session = (await this.deps.catalog.updateSession(input.accountId, session.id, {
-          title: titleFrom(input.message),
-        }))!;
-      }
-      const turn = await this.deps.catalog.startTurn(
-        { id: randomUUID(), sessionId: session.id, prompt: input.message, status: 'running' },
-        this.deps.clock.now(),
-      );
-      const outcome = await this.runTurn(session, input);
-      const finished = await this.deps.catalog.finishTurn(turn.id, outcome, this.deps.clock.now());
-      const updated = (await this.deps.catalog.getSession(input.accountId, session.id)) ?? session;
-      return { session: updated, turn: finished };
-    } finally {
-      this.running.delete(session.id);
-    }
-  }
-
-  /** Marks turns a previous process left in flight as failed (called once at start-up). */
-  recoverOrphans(): Promise<number> {
-    return this.deps.catalog.failOrphanedTurns(
-      'server_restarted',
-      'The server stopped while this turn was running.',
-      this.deps.clock.now(),
-    );
-  }
-
-  private async runTurn(session: SessionRecord, input: SendMessageInput): Promise<TurnOutcome> {
-    const log = this.deps.log.child({ session_id: session.id });
-    try {
-      const projectKey = this.deps.runtime.projectKey(session.accountId);
-      const resume = await this.deps.transcripts.exists(projectKey, session.id);
-      const r = await this.deps.runtime.runTurn({
-        accountId: session.accountId,
-        sessionId: session.id,
-        prompt: input.message,
-        resume,
-        onEvent: input.onEvent ?? (() => {}),
-      });
-      return {
-        status: r.status,
-        responseText: r.responseText,
-        toolCalls: r.toolCalls,
-        usage: r.usage,
-        costUsd: turnCostUsd(r.cumulativeCostUsd, session.costUsd, resume),
-        durationMs: r.durationMs,
-        numTurns: r.numTurns,
-        errorCode: r.error?.code ?? null,
-        errorMessage: r.error?.message ?? null,
-        model: r.model,
-      };
-    } catch (err) {
-      // A bug below us must still end the turn in the catalog, never leave it "running".
-      log.error({ err }, 'turn failed unexpectedly');
-      return failedOutcome('agent_error', `The turn failed: ${(err as Error).message}`);
-    }
-  }
 }
 
-function failedOutcome(code: string, message: string): TurnOutcome {
-  return {
-    status: 'failed',
-    responseText: '',
-    toolCalls: [],
-    usage: { input_tokens: 0, output_tokens: 0, cache_read_input_tokens: 0, cache_creation_input_tokens: 0 },
-    costUsd: 0,
-    durationMs: 0,
-    numTurns: 0,
-    errorCode: code,
-    errorMessage: message,
-    model: null,
-  };
-}
-
-function titleFrom(message: string): string {
-  const line = message.trim().split('\n')[0] ?? '';
-  return line.length > TITLE_MAX ? `${line.slice(0, TITLE_MAX - 1)}…` : line || 'New session';
-}
+export type { AgentEvent };

@@ -44,6 +44,7 @@ export function sessionFromRow(row: SessionRow): SessionRecord {
     tags: JSON.parse(row.tags) as string[],
     status: row.status as SessionStatus,
     model: row.model,
+    systemPrompt: row.system_prompt,
     createdAt: toInt(row.created_at),
     lastActiveAt: toInt(row.last_active_at),
     turnCount: toInt(row.turn_count),

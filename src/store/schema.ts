@@ -17,6 +17,7 @@ export interface SessionsTable {
   tags: string; // JSON string[]
   status: string;
   model: string | null;
+  system_prompt: string | null;
   created_at: EpochMs;
   last_active_at: EpochMs;
   turn_count: Int;

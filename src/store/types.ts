@@ -31,7 +31,10 @@ export interface SessionRecord {
   title: string | null;
   tags: string[];
   status: SessionStatus;
+  /** The model this session runs on; null = the server's default. */
   model: string | null;
+  /** This session's system prompt; null = the server's default. */
+  systemPrompt: string | null;
   createdAt: number; // epoch ms
   lastActiveAt: number; // epoch ms
   turnCount: number;
@@ -64,6 +67,7 @@ export interface NewSession {
   title?: string | null;
   tags?: string[];
   model?: string | null;
+  systemPrompt?: string | null;
   forkedFrom?: string | null;
 }
 
@@ -86,6 +90,8 @@ export interface TurnOutcome {
   errorCode: string | null;
   errorMessage: string | null;
   model: string | null;
+  /** The agent process died during the turn: the session is marked `crashed` until its next turn. */
+  crashed?: boolean;
 }
 
 export interface SessionListQuery {
@@ -103,6 +109,8 @@ export interface SessionPage {
 export interface SessionPatch {
   title?: string | null;
   tags?: string[];
+  model?: string | null;
+  systemPrompt?: string | null;
 }
 
 /** Sessions and turns: the fast index the API reads. Every call is scoped by account. */
@@ -121,6 +129,8 @@ export interface Catalog {
    * `lastActiveAt`, in one transaction.
    */
   startTurn(turn: NewTurn, now: number): Promise<TurnRecord>;
+  /** Moves a `queued` turn to `running` (its turn has come) and touches the session. */
+  markTurnRunning(turnId: string, now: number): Promise<TurnRecord>;
   /** Writes a turn's outcome and folds its usage/cost into the session totals, in one transaction. */
   finishTurn(turnId: string, outcome: TurnOutcome, now: number): Promise<TurnRecord>;
   getTurn(sessionId: string, turnId: string): Promise<TurnRecord | null>;

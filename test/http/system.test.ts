@@ -32,15 +32,18 @@ describe('health, readiness and the OpenAPI document', () => {
     expect(ops).toEqual([
       'messages.list',
       'messages.send',
+      'runtime.get',
       'seed.chat',
       'seed.getSession',
       'sessions.create',
       'sessions.delete',
       'sessions.get',
+      'sessions.interrupt',
       'sessions.list',
       'sessions.update',
       'system.health',
       'system.ready',
+      'turns.get',
     ]);
     expect(body.components.schemas.Error).toBeDefined();
     expect(body.components.schemas.Turn.properties.tool_calls).toBeDefined();

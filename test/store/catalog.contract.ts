@@ -62,6 +62,7 @@ export function catalogContract(name: string, factory: () => Promise<CatalogHarn
           tags: [],
           status: 'idle',
           model: null,
+          systemPrompt: null,
           createdAt: T0,
           lastActiveAt: T0,
           turnCount: 0,
@@ -300,6 +301,39 @@ export function catalogContract(name: string, factory: () => Promise<CatalogHarn
         expect(await c.failOrphanedTurns('server_restarted', 'again', T0 + 20)).toBe(0);
         // Numbering continues after recovered turns.
         expect((await c.startTurn({ id: 'next', sessionId: 's1', prompt: 'p', status: 'running' }, T0 + 30)).seq).toBe(4);
+      });
+
+      it('moves a queued turn to running once, and only a queued one', async () => {
+        await c.startTurn({ id: 'a', sessionId: 's1', prompt: 'p', status: 'running' }, T0 + 1);
+        await c.startTurn({ id: 'b', sessionId: 's1', prompt: 'q', status: 'queued' }, T0 + 2);
+        await c.finishTurn('a', outcome(), T0 + 3);
+        // b is still waiting, so the session stays running.
+        expect(await c.getSession('acc', 's1')).toMatchObject({ status: 'running' });
+        const b = await c.markTurnRunning('b', T0 + 4);
+        expect(b).toMatchObject({ id: 'b', status: 'running', seq: 2 });
+        expect(await c.getSession('acc', 's1')).toMatchObject({ status: 'running', lastActiveAt: T0 + 4 });
+        await expect(c.markTurnRunning('b', T0 + 5)).rejects.toBeInstanceOf(StoreConflictError);
+        await expect(c.markTurnRunning('nope', T0 + 5)).rejects.toBeInstanceOf(StoreNotFoundError);
+      });
+
+      it('marks the session crashed when its process died, until the next turn', async () => {
+        await c.startTurn({ id: 'a', sessionId: 's1', prompt: 'p', status: 'running' }, T0 + 1);
+        await c.finishTurn('a', outcome({ status: 'failed', errorCode: 'agent_crashed', crashed: true }), T0 + 2);
+        expect(await c.getSession('acc', 's1')).toMatchObject({ status: 'crashed', turnCount: 1 });
+        await c.startTurn({ id: 'b', sessionId: 's1', prompt: 'p', status: 'running' }, T0 + 3);
+        expect(await c.getSession('acc', 's1')).toMatchObject({ status: 'running' });
+        await c.finishTurn('b', outcome(), T0 + 4);
+        expect(await c.getSession('acc', 's1')).toMatchObject({ status: 'idle' });
+      });
+    });
+
+    describe('per-session agent settings', () => {
+      it('stores a model and system prompt at creation and changes them by patch', async () => {
+        const s = await c.createSession({ id: 's1', accountId: 'acc', model: 'm1', systemPrompt: 'Be terse.' }, T0);
+        expect(s).toMatchObject({ model: 'm1', systemPrompt: 'Be terse.' });
+        expect(await c.updateSession('acc', 's1', { systemPrompt: 'Be kind.' })).toMatchObject({ model: 'm1', systemPrompt: 'Be kind.' });
+        expect(await c.updateSession('acc', 's1', { model: null, systemPrompt: null })).toMatchObject({ model: null, systemPrompt: null });
+        expect(await c.updateSession('other', 's1', { model: 'x' })).toBeNull();
       });
     });
   });

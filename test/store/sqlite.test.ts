@@ -108,7 +108,7 @@ describe('sqlite specifics', () => {
     await Promise.all([t.open(), t.open()]);
     const raw = new Database(t.path, { readonly: true });
     try {
-      expect(raw.prepare('select name from kysely_migration').pluck().all()).toEqual(['0001_initial']);
+      expect(raw.prepare('select name from kysely_migration').pluck().all()).toEqual(['0001_initial', '0002_session_system_prompt']);
     } finally {
       raw.close();
     }

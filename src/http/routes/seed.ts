@@ -1,5 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { SessionService } from '../../sessions/service.js';
+import type { TurnService } from '../../sessions/turns.js';
 import type { ApiApp } from '../app.js';
 import { ChatBody, ChatResponseSchema, ErrorSchema, SeedSessionSchema } from '../schemas.js';
 import { chatView, seedSessionView } from '../views.js';
@@ -17,6 +18,7 @@ const chat = createRoute({
     400: { content: { 'application/json': { schema: ErrorSchema } }, description: 'Invalid input' },
     404: { content: { 'application/json': { schema: ErrorSchema } }, description: 'Unknown session_id' },
     409: { content: { 'application/json': { schema: ErrorSchema } }, description: 'Session busy' },
+    429: { content: { 'application/json': { schema: ErrorSchema } }, description: 'Too many turns' },
     413: { content: { 'application/json': { schema: ErrorSchema } }, description: 'Message too large' },
   },
 });
@@ -36,13 +38,14 @@ const getSession = createRoute({
   },
 });
 
-export function registerSeedRoutes(app: ApiApp, sessions: SessionService): void {
+export function registerSeedRoutes(app: ApiApp, sessions: SessionService, turns: TurnService): void {
   app.openapi(chat, async (c) => {
-    const { message, session_id } = c.req.valid('json');
-    const { turn } = await sessions.sendMessage({
+    const { message, session_id, if_busy } = c.req.valid('json');
+    const { turn } = await turns.send({
       accountId: c.get('accountId'),
       ...(session_id ? { sessionId: session_id } : {}),
       message,
+      ifBusy: if_busy,
     });
     return c.json(chatView(turn), 200);
   });

@@ -1,6 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { ApiApp } from '../app.js';
-import { ErrorSchema } from '../schemas.js';
+import type { PoolStats } from '../../runtime/pool.js';
+import { ErrorSchema, RuntimeStatsSchema } from '../schemas.js';
 
 export interface SystemInfo {
   version: string;
@@ -10,6 +11,9 @@ export interface SystemInfo {
   backend: string;
   startedAt: number;
   ping(): Promise<void>;
+  /** True once SIGTERM has been received: no new turns are taken. */
+  draining(): boolean;
+  runtime(): Promise<PoolStats & { queued: number }>;
 }
 
 const DEMO_WARNING =
@@ -25,6 +29,7 @@ const HealthSchema = z
     model: z.string(),
     store: z.string(),
     uptime_s: z.number(),
+    runtime: RuntimeStatsSchema.omit({ sessions: true }),
   })
   .openapi('Health');
 
@@ -34,6 +39,14 @@ const health = createRoute({
   operationId: 'system.health',
   summary: 'Liveness: the process is up',
   responses: { 200: { content: { 'application/json': { schema: HealthSchema } }, description: 'Up' } },
+});
+
+const runtime = createRoute({
+  method: 'get',
+  path: '/v1/runtime',
+  operationId: 'runtime.get',
+  summary: 'The agent runtime: warm and busy sessions, queued turns, memory, spawns and evictions',
+  responses: { 200: { content: { 'application/json': { schema: RuntimeStatsSchema } }, description: 'Runtime state' } },
 });
 
 const ready = createRoute({
@@ -47,8 +60,22 @@ const ready = createRoute({
   },
 });
 
+function runtimeView(s: PoolStats & { queued: number }) {
+  return {
+    warm: s.warm,
+    busy: s.busy,
+    queued: s.queued,
+    rss_bytes: s.rssBytes,
+    max_warm: s.maxWarm,
+    memory_budget_bytes: s.memoryBudgetBytes,
+    spawns: s.spawns,
+    evictions: s.evictions,
+    crashes: s.crashes,
+  };
+}
+
 export function registerSystemRoutes(app: ApiApp, info: SystemInfo): void {
-  app.openapi(health, (c) =>
+  app.openapi(health, async (c) =>
     c.json(
       {
         status: 'healthy' as const,
@@ -59,12 +86,22 @@ export function registerSystemRoutes(app: ApiApp, info: SystemInfo): void {
         model: info.model,
         store: info.backend,
         uptime_s: Math.round((Date.now() - info.startedAt) / 1000),
+        runtime: runtimeView(await info.runtime()),
       },
       200,
     ),
   );
 
+  // Until API keys exist (accounts issue) this is open like every route; it lists session ids only.
+  app.openapi(runtime, async (c) => {
+    const s = await info.runtime();
+    return c.json({ ...runtimeView(s), sessions: s.sessions }, 200);
+  });
+
   app.openapi(ready, async (c) => {
+    if (info.draining()) {
+      return c.json({ error: { code: 'shutting_down', message: 'The server is shutting down.' } }, 503);
+    }
     try {
       await info.ping();
       return c.json({ status: 'ready' as const }, 200);

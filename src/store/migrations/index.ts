@@ -1,5 +1,6 @@
 import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import { initial } from './0001_initial.js';
+import { sessionSystemPrompt } from './0002_session_system_prompt.js';
 
 export type Backend = 'sqlite' | 'postgres';
 
@@ -10,6 +11,7 @@ export type Backend = 'sqlite' | 'postgres';
 export function migrationProvider(backend: Backend): MigrationProvider {
   const migrations: Record<string, Migration> = {
     '0001_initial': initial(backend),
+    '0002_session_system_prompt': sessionSystemPrompt,
   };
   return { getMigrations: async () => migrations };
 }

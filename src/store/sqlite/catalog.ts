@@ -46,6 +46,7 @@ export class SqliteCatalog implements Catalog {
           tags: JSON.stringify(session.tags ?? []),
           status: 'idle',
           model: session.model ?? null,
+          system_prompt: session.systemPrompt ?? null,
           created_at: now,
           last_active_at: now,
           turn_count: 0,
@@ -99,9 +100,11 @@ export class SqliteCatalog implements Catalog {
   }
 
   async updateSession(accountId: string, id: string, patch: SessionPatch): Promise<SessionRecord | null> {
-    const set: { title?: string | null; tags?: string } = {};
+    const set: { title?: string | null; tags?: string; model?: string | null; system_prompt?: string | null } = {};
     if (patch.title !== undefined) set.title = patch.title;
     if (patch.tags !== undefined) set.tags = JSON.stringify(patch.tags);
+    if (patch.model !== undefined) set.model = patch.model;
+    if (patch.systemPrompt !== undefined) set.system_prompt = patch.systemPrompt;
     if (Object.keys(set).length > 0) {
       this.#run.run(
         this.#db.updateTable('sessions').set(set).where('id', '=', id).where('account_id', '=', accountId).compile(),
@@ -211,7 +214,7 @@ export class SqliteCatalog implements Catalog {
         this.#db
           .updateTable('sessions')
           .set((eb) => ({
-            status: keepArchived(status, others === undefined ? 'idle' : 'running'),
+            status: keepArchived(status, others !== undefined ? 'running' : outcome.crashed ? 'crashed' : 'idle'),
             last_active_at: now,
             // Incremented in SQL so totals stay exact however many turns finish concurrently.
             turn_count: eb('turn_count', '+', 1).$castTo<number>(),
@@ -226,6 +229,30 @@ export class SqliteCatalog implements Catalog {
           .compile(),
       );
       return this.#mustGetTurn(turnId);
+    });
+  }
+
+  async markTurnRunning(turnId: string, now: number): Promise<TurnRecord> {
+    return this.#run.write(() => {
+      const changed = this.#run.run(
+        this.#db
+          .updateTable('turns')
+          .set({ status: 'running' })
+          .where('id', '=', turnId)
+          .where('status', '=', 'queued')
+          .compile(),
+      );
+      const turn = this.#mustGetTurn(turnId);
+      if (changed === 0) throw new StoreConflictError(`turn ${turnId} is ${turn.status}, not queued`);
+      const status = this.#sessionStatus(turn.sessionId) ?? 'idle';
+      this.#run.run(
+        this.#db
+          .updateTable('sessions')
+          .set({ status: keepArchived(status, 'running'), last_active_at: now })
+          .where('id', '=', turn.sessionId)
+          .compile(),
+      );
+      return turn;
     });
   }
 

@@ -1,0 +1,183 @@
+import type { Logger } from 'pino';
+import type { TurnErrorCode } from '../errors.js';
+import {
+  idleExpired,
+  overBudget,
+  planRoomFor,
+  type EvictionReason,
+  type PoolLimits,
+  type PoolMember,
+} from './pool-policy.js';
+import type { WarmSession } from './warm-session.js';
+
+export interface PoolStats {
+  warm: number;
+  busy: number;
+  rssBytes: number;
+  maxWarm: number;
+  memoryBudgetBytes: number;
+  spawns: number;
+  evictions: Record<EvictionReason, number>;
+  crashes: number;
+  sessions: { id: string; pid: number | null; busy: boolean; rss_bytes: number; idle_ms: number; turns: number }[];
+}
+
+const SWEEP_MS = 5_000;
+
+/**
+ * The bounded set of warm sessions: at most `maxWarm` processes and `memoryBudgetBytes` of RSS.
+ * Room is made by evicting the least recently used idle session; a session in use is never
+ * evicted, and a newcomer that cannot fit waits until one frees up.
+ */
+export class WarmPool {
+  private readonly sessions = new Map<string, WarmSession>();
+  /** Leases taken by turns (running, or about to run) per session id. */
+  private readonly leases = new Map<string, number>();
+  private readonly rss = new Map<string, number>();
+  private waiters: (() => void)[] = [];
+  private spawns = 0;
+  private crashes = 0;
+  private readonly evictions: Record<EvictionReason, number> = {
+    capacity: 0,
+    memory: 0,
+    idle_timeout: 0,
+    settings_changed: 0,
+    budget_spent: 0,
+    deleted: 0,
+  };
+  private readonly sweeper: NodeJS.Timeout;
+
+  constructor(
+    private readonly limits: PoolLimits,
+    private readonly log: Logger,
+  ) {
+    this.sweeper = setInterval(() => void this.sweep(), Math.min(SWEEP_MS, limits.idleTimeoutMs)).unref();
+  }
+
+  /**
+   * The warm session for `id`, leased for one turn (release it with `release`). Reuses the live
+   * process when its settings match; otherwise makes room and spawns one with `spawn`.
+   */
+  async acquire(
+    id: string,
+    want: { fingerprint: string; turnBudgetUsd: number },
+    spawn: () => Promise<WarmSession>,
+  ): Promise<WarmSession> {
+    this.leases.set(id, (this.leases.get(id) ?? 0) + 1);
+    try {
+      const existing = this.sessions.get(id);
+      if (existing?.alive && existing.fingerprint !== want.fingerprint) await this.evict(id, 'settings_changed');
+      else if (existing?.alive && !existing.canAfford(want.turnBudgetUsd)) await this.evict(id, 'budget_spent');
+      else if (existing?.alive) return existing;
+      await this.makeRoom(id);
+      const session = await spawn();
+      this.sessions.set(id, session);
+      this.spawns++;
+      this.log.info({ session_id: id, pid: session.pid, warm: this.sessions.size }, 'agent process spawned');
+      return session;
+    } catch (err) {
+      this.release(id);
+      throw err;
+    }
+  }
+
+  release(id: string): void {
+    const n = (this.leases.get(id) ?? 1) - 1;
+    if (n <= 0) this.leases.delete(id);
+    else this.leases.set(id, n);
+    this.wake();
+  }
+
+  get(id: string): WarmSession | undefined {
+    return this.sessions.get(id);
+  }
+
+  /** Called by a session whose process exited, for whatever reason. */
+  onExit(session: WarmSession): void {
+    if (this.sessions.get(session.sessionId) === session) this.sessions.delete(session.sessionId);
+    this.rss.delete(session.sessionId);
+    if (session.crashed) {
+      this.crashes++;
+      this.log.warn({ session_id: session.sessionId, pid: session.pid }, 'agent process exited unexpectedly');
+    }
+    this.wake();
+  }
+
+  async evict(id: string, reason: EvictionReason): Promise<void> {
+    const session = this.sessions.get(id);
+    if (!session) return;
+    this.sessions.delete(id);
+    this.rss.delete(id);
+    this.evictions[reason]++;
+    this.log.info({ session_id: id, pid: session.pid, reason, turns: session.turnsServed }, 'agent process evicted');
+    await session.close();
+  }
+
+  async stats(): Promise<PoolStats> {
+    await this.measure();
+    const now = Date.now();
+    const list = [...this.sessions.values()].map((s) => ({
+      id: s.sessionId,
+      pid: s.pid,
+      busy: s.busy,
+      rss_bytes: this.rss.get(s.sessionId) ?? 0,
+      idle_ms: s.busy ? 0 : now - s.lastUsedAt,
+      turns: s.turnsServed,
+    }));
+    return {
+      warm: list.length,
+      busy: list.filter((s) => s.busy).length,
+      rssBytes: list.reduce((sum, s) => sum + s.rss_bytes, 0),
+      maxWarm: this.limits.maxWarm,
+      memoryBudgetBytes: this.limits.memoryBudgetBytes,
+      spawns: this.spawns,
+      evictions: { ...this.evictions },
+      crashes: this.crashes,
+      sessions: list,
+    };
+  }
+
+  /** Ends every process; turns still running end with `failure`. */
+  async close(failure: { code: TurnErrorCode; message: string }): Promise<void> {
+    clearInterval(this.sweeper);
+    const all = [...this.sessions.values()];
+    this.sessions.clear();
+    await Promise.all(all.map((s) => s.close(failure)));
+  }
+
+  private async makeRoom(forId: string): Promise<void> {
+    for (;;) {
+      const members = (await this.members()).filter((m) => m.id !== forId);
+      const plan = planRoomFor(members, this.limits);
+      for (const { id, reason } of plan.evict) await this.evict(id, reason);
+      if (plan.fits) return;
+      await new Promise<void>((resolve) => this.waiters.push(resolve));
+    }
+  }
+
+  private async sweep(): Promise<void> {
+    const members = await this.members();
+    for (const id of idleExpired(members, Date.now(), this.limits.idleTimeoutMs)) await this.evict(id, 'idle_timeout');
+    for (const id of overBudget(await this.members(), this.limits.memoryBudgetBytes)) await this.evict(id, 'memory');
+  }
+
+  private async members(): Promise<PoolMember[]> {
+    await this.measure();
+    return [...this.sessions.values()].map((s) => ({
+      id: s.sessionId,
+      inUse: s.busy || this.leases.has(s.sessionId),
+      lastUsedAt: s.lastUsedAt,
+      rssBytes: this.rss.get(s.sessionId) ?? 0,
+    }));
+  }
+
+  private async measure(): Promise<void> {
+    await Promise.all([...this.sessions.values()].map(async (s) => this.rss.set(s.sessionId, await s.rssBytes())));
+  }
+
+  private wake(): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const w of waiters) w();
+  }
+}
