@@ -1,3 +1,4 @@
+import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
 import { ConfigError, loadConfig } from './config/config.js';
 import { createLogger } from './log.js';
@@ -28,7 +29,13 @@ async function main(): Promise<void> {
     log.info({ signal }, 'shutting down');
     // Finish in-flight turns (up to the grace period) before the listener and the store go away.
     await server.close(config.shutdownGraceMs);
-    http.close();
+    // Let the answers of the turns that just ended reach their clients before exiting.
+    await new Promise<void>((resolve) => {
+      http.close(() => resolve());
+      // Keep-alive connections would hold close() open; drop each as soon as it goes idle.
+      setInterval(() => (http as Server).closeIdleConnections(), 50).unref();
+      setTimeout(resolve, 5_000).unref();
+    });
     process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { startMockModel, type MockModel } from '../mock-model/server.js';
 import type { Config } from './config/config.js';
 import { createHttpApp, type ApiApp } from './http/app.js';
+import { reapOrphans } from './runtime/child-process.js';
 import { AgentRuntime } from './runtime/runtime.js';
 import { SessionService, type Clock } from './sessions/service.js';
 import { TurnService } from './sessions/turns.js';
@@ -74,6 +75,8 @@ export async function createServer({ config, log, clock = { now: Date.now }, fet
   const deps = { catalog: store.catalog, transcripts: store.transcripts, runtime, clock, log };
   const sessions = new SessionService(deps, (id) => turns.isBusy(id));
   const turns: TurnService = new TurnService(deps, sessions, { ...config.turns, maxMessageBytes: config.maxMessageBytes });
+  const reaped = await reapOrphans(config.claudeConfigDir);
+  if (reaped.length > 0) log.warn({ pids: reaped }, 'killed agent processes orphaned by a previous server');
   const orphans = await turns.recoverOrphans();
   if (orphans > 0) log.warn({ turns: orphans }, 'marked turns left running by a previous process as failed');
 

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import type { SpawnedProcess, SpawnOptions } from '@anthropic-ai/claude-agent-sdk';
 
 /**
@@ -52,6 +52,30 @@ export class ChildHandle {
       return 0;
     }
   }
+}
+
+/**
+ * Kills agent processes left by a previous server on this data dir that died without closing them
+ * (SIGKILL, OOM): orphans re-parented to init whose environment names our CLAUDE_CONFIG_DIR. The
+ * CLI would exit by itself at stdin EOF, but only once its current turn ends. Returns their pids.
+ */
+export async function reapOrphans(claudeConfigDir: string): Promise<number[]> {
+  const marker = `CLAUDE_CONFIG_DIR=${claudeConfigDir}\0`;
+  const reaped: number[] = [];
+  for (const name of await readdir('/proc').catch(() => [] as string[])) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = await readFile(`/proc/${name}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid !== 1) continue;
+      if (!(await readFile(`/proc/${name}/environ`, 'utf8')).includes(marker)) continue;
+      process.kill(-Number(name), 'SIGKILL');
+      reaped.push(Number(name));
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+  return reaped;
 }
 
 const LIVE = new Set<ChildProcess>();

@@ -175,7 +175,9 @@ export class AgentRuntime {
       env,
       ...(resume ? { resume: sessionId } : { sessionId }),
       model,
-      ...(systemPrompt ? { systemPrompt } : {}),
+      // Not snapshotted: the CLI otherwise records the first prompt in the transcript and ignores a
+      // changed one on resume, and a session's system prompt may be changed (PATCH).
+      ...(systemPrompt ? { systemPrompt: { type: 'custom' as const, prompt: systemPrompt, snapshot: false } } : {}),
       maxTurns: m.maxTurns,
       // A process serves many turns but the CLI's budget counts them all: give it PROCESS_BUDGET_TURNS
       // turns' worth; the pool replaces it before less than one turn's budget is left.

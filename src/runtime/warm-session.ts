@@ -27,6 +27,7 @@ interface ActiveTurn {
 const INTERRUPT_SETTLE_MS = 2_000;
 const INIT_WAIT_MS = 5_000;
 const EXIT_GRACE_MS = 5_000;
+const BUSY_EXIT_GRACE_MS = 250;
 
 /**
  * One long-lived `claude` process serving every turn of one session: a `query()` in
@@ -145,11 +146,14 @@ export class WarmSession {
    * lingers. A turn still running ends with `failure`.
    */
   async close(failure: TurnError = { code: 'agent_crashed', message: 'The agent process was stopped.' }): Promise<void> {
+    const busy = this.current !== null;
     if (this.current && !this.current.failure) this.current.failure = failure;
     this.closing = true;
     this.inbox.end();
     this.q.close();
-    const timer = setTimeout(() => this.child.killGroup('SIGKILL'), EXIT_GRACE_MS);
+    // An idle CLI exits promptly at stdin EOF; a busy one would first finish its turn, which the
+    // caller has decided not to wait for.
+    const timer = setTimeout(() => this.child.killGroup('SIGKILL'), busy ? BUSY_EXIT_GRACE_MS : EXIT_GRACE_MS);
     await this.exited;
     clearTimeout(timer);
   }
