@@ -1,113 +1,197 @@
 /**
- * bench/turn-latency — the time of one turn, side by side in one run against the zero-latency mock
- * model: through our HTTP API (`POST /chat`) on a new and on an existing session, and through a
- * bare SDK `query()` doing the same turn (new, and resumed from local files). Kinds are interleaved
- * round by round so machine noise hits them alike.
+ * bench/turn-latency — in one run against the zero-latency mock model, side by side:
+ *   (a) bare SDK streaming-input loop: one query() whose Inbox prompt stays open (the floor)
+ *   (b) warm turn through our API: POST /v1/sessions/{id}/messages, process already warm
+ *   (c) cold turn through our API: a 50-turn session whose process was evicted, resumed from our store
+ *   (e) a new session's first turn through our API: POST /chat without session_id (reference for c)
+ *   (d) query-per-request (the seed's approach): bare query() with a string prompt + resume
+ * Kinds are interleaved round by round (order rotated each round) so machine noise hits them alike.
+ * Then: RSS per warm session, the server's own RSS, and warm-turn throughput with 1/4/8 sessions.
  *
- *   npm run bench:turn-latency -- --runs 20
+ *   npm run bench:turn-latency -- --runs 15 [--history-turns 50] [--seconds 5]
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { query } from '@anthropic-ai/claude-agent-sdk';
 import { serve } from '@hono/node-server';
 import pino from 'pino';
 import { startMockModel } from '../mock-model/server.js';
 import { loadConfig } from '../src/config/config.js';
 import { createServer } from '../src/server.js';
+import { ApiClient, echoedHistory } from './lib/api.js';
+import { BareLoop, bareOptions, queryPerRequest } from './lib/bare.js';
+import { printReport, type Key, type KindResult } from './lib/report.js';
+import { timed } from './lib/stats.js';
+import { throughput, type ThroughputResult } from './lib/throughput.js';
 
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '15' } } });
+const { values } = parseArgs({
+  options: {
+    runs: { type: 'string', default: '15' },
+    'history-turns': { type: 'string', default: '50' },
+    seconds: { type: 'string', default: '5' },
+  },
+});
 const runs = Number(values.runs);
+const historyTurns = Number(values['history-turns']);
+const seconds = Number(values.seconds);
+const CONCURRENCY = [1, 4, 8];
+const progress = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
 
 const mock = await startMockModel({ tokenDelayMs: 0 });
 const dataDir = await mkdtemp(path.join(os.tmpdir(), 'caa-bench-'));
+const bareDir = await mkdtemp(path.join(os.tmpdir(), 'caa-bench-bare-'));
 const config = loadConfig({
   DATA_DIR: dataDir,
   ANTHROPIC_API_KEY: 'bench',
   ANTHROPIC_BASE_URL: mock.url,
   WEATHER_TOOL: 'false',
   LOG_LEVEL: 'warn',
+  // Room for the latency sessions plus the 8 throughput sessions, all warm at once.
+  MAX_WARM_SESSIONS: '12',
+  POOL_MEMORY_MB: '8192',
+  ACCOUNT_MAX_CONCURRENT_TURNS: '16',
+  // The mock's prices are made up; a process budget running out would swap in a cold process mid-run.
+  CLAUDE_MAX_BUDGET_USD: '50',
   PATH: process.env.PATH,
   HOME: process.env.HOME,
 });
-const server = await createServer({ config, log: pino({ level: 'warn' }) });
+const server = await createServer({ config, log: pino({ level: 'warn' }, pino.destination(2)) });
 const http = serve({ fetch: server.app.fetch, port: 0, hostname: '127.0.0.1' });
 await new Promise((r) => http.once('listening', r));
-const base = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+const api = new ApiClient(`http://127.0.0.1:${(http.address() as AddressInfo).port}`);
+const bareOpts = bareOptions({
+  dir: bareDir,
+  baseUrl: mock.url,
+  model: config.model.name,
+  maxTurns: config.model.maxTurns,
+  maxRetries: config.model.maxRetries,
+});
+const spawns = async () => (await server.runtime.stats()).spawns;
 
-async function chat(message: string, sessionId?: string): Promise<string> {
-  const res = await fetch(`${base}/chat`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ message, ...(sessionId ? { session_id: sessionId } : {}) }),
-  });
-  const body = (await res.json()) as { session_id: string; is_error: boolean; response_text: string };
-  if (!res.ok || body.is_error) throw new Error(`chat failed: ${JSON.stringify(body)}`);
-  return body.session_id;
-}
+type Kind = KindResult & { sample: (i: number) => Promise<number> };
 
-// The bare SDK gets what our runtime gives it, minus our store: same model, tools off, no settings.
-const bareDir = await mkdtemp(path.join(os.tmpdir(), 'caa-bench-bare-'));
-const bareEnv = {
-  PATH: process.env.PATH ?? '/usr/bin:/bin',
-  HOME: bareDir,
-  CLAUDE_CONFIG_DIR: bareDir,
-  ANTHROPIC_BASE_URL: mock.url,
-  ANTHROPIC_API_KEY: 'bench',
-  CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
-  ENABLE_TOOL_SEARCH: 'false',
-};
-async function bare(prompt: string, resume?: string): Promise<string> {
-  let sessionId = '';
-  for await (const m of query({
-    prompt,
-    options: { cwd: bareDir, env: bareEnv, settingSources: [], tools: [], model: config.model.name, permissionMode: 'dontAsk', ...(resume ? { resume } : {}) },
-  })) {
-    if (m.type === 'result') {
-      if (m.is_error) throw new Error(`bare query failed: ${JSON.stringify(m)}`);
-      sessionId = m.session_id;
+let loop: BareLoop | null = null;
+try {
+  // ---- set-up, untimed ------------------------------------------------------------------------
+  progress('warming up: bare loop, warm API session, query-per-request session');
+  const bareLoop = (loop = new BareLoop(bareOpts));
+  await bareLoop.turn('warm-up');
+  const warmId = await api.createSession('bench (b) warm');
+  await api.send(warmId, 'warm-up');
+  const perRequestId = (await queryPerRequest(bareOpts, 'warm-up')).sessionId;
+  const first = await api.chat('warm-up: a new session');
+  await server.runtime.evict(first.sessionId);
+
+  progress(`building the (c) session: ${historyTurns} turns through the API`);
+  const longId = await api.createSession(`bench (c) ${historyTurns} turns`);
+  for (let t = 1; t <= historyTurns; t++) await api.send(longId, `turn ${t}`);
+
+  // An API kind also records how many processes the pool spawned for the sample (counted untimed).
+  const apiKind = (key: Key, fn: (i: number) => Promise<{ ms: number; value: { durationMs: number } }>) => async (i: number) => {
+    const before = await spawns();
+    const { ms, value } = await fn(i);
+    kinds[key].spawns!.push((await spawns()) - before);
+    kinds[key].runtimeMs!.push(value.durationMs);
+    return ms;
+  };
+  const kinds: Record<Key, Kind> = {
+    a: {
+      label: '(a) bare SDK streaming-input loop (floor)',
+      samples: [],
+      spawns: null,
+      runtimeMs: null,
+      sample: async (i) => (await timed(() => bareLoop.turn(`hello ${i}`))).ms,
+    },
+    b: {
+      label: '(b) API warm turn, POST /v1/sessions/{id}/messages',
+      samples: [],
+      spawns: [],
+      runtimeMs: [],
+      sample: apiKind('b', (i) => timed(() => api.send(warmId, `hello ${i}`))),
+    },
+    c: {
+      label: `(c) API cold turn, resume ${historyTurns}-turn session from store`,
+      samples: [],
+      spawns: [],
+      runtimeMs: [],
+      sample: apiKind('c', async (i) => {
+        await server.runtime.evict(longId);
+        const t = await timed(() => api.send(longId, `hello ${i}`));
+        // The mock echoes how many messages the CLI sent: proof the whole history was resumed.
+        if (echoedHistory(t.value.text) < 2 * historyTurns + 1) throw new Error(`(c) did not resume its history: ${t.value.text}`);
+        return t;
+      }),
+    },
+    e: {
+      label: '(e) API new session, first turn, POST /chat',
+      samples: [],
+      spawns: [],
+      runtimeMs: [],
+      sample: apiKind('e', async (i) => {
+        const t = await timed(() => api.chat(`hello ${i}`));
+        await server.runtime.evict(t.value.sessionId); // keep the pool to the sessions under test
+        return t;
+      }),
+    },
+    d: {
+      label: '(d) bare query() per request: string prompt + resume',
+      samples: [],
+      spawns: null,
+      runtimeMs: null,
+      sample: async (i) => (await queryPerRequest(bareOpts, `hello ${i}`, perRequestId)).ms,
+    },
+  };
+
+  // ---- latency rounds ---------------------------------------------------------------------------
+  const order: Key[] = ['a', 'b', 'c', 'e', 'd'];
+  for (let i = 0; i < runs; i++) {
+    progress(`latency round ${i + 1}/${runs}`);
+    for (let k = 0; k < order.length; k++) {
+      const kind = kinds[order[(i + k) % order.length]!];
+      kind.samples.push(await kind.sample(i));
     }
   }
-  return sessionId;
-}
+  await bareLoop.close();
+  loop = null;
 
-async function time(fn: () => Promise<unknown>): Promise<number> {
-  const t0 = performance.now();
-  await fn();
-  return performance.now() - t0;
-}
+  // ---- throughput: fresh sessions per level, so no level inherits another's longer history ------
+  const tp: ThroughputResult[] = [];
+  let tpIds: string[] = [];
+  for (const n of CONCURRENCY) {
+    for (const id of tpIds) await server.runtime.evict(id);
+    progress(`throughput: warming ${n} fresh session(s), then ${seconds} s of turns`);
+    tpIds = [];
+    for (let k = 0; k < n; k++) {
+      tpIds.push(await api.createSession(`bench throughput ${n}/${k}`));
+      await api.send(tpIds[k]!, 'warm-up');
+    }
+    tp.push(await throughput(api, tpIds, seconds * 1000));
+  }
 
-const existing = await chat('warm-up: the existing session');
-const bareExisting = await bare('warm-up: the existing session');
-const samples: Record<string, number[]> = {
-  'POST /chat, new session': [],
-  'POST /chat, existing session': [],
-  'bare query(), new session': [],
-  'bare query(), resumed session': [],
-};
-for (let i = 0; i < runs; i++) {
-  samples['POST /chat, new session']!.push(await time(() => chat(`hello ${i}`)));
-  samples['POST /chat, existing session']!.push(await time(() => chat(`hello ${i}`, existing)));
-  samples['bare query(), new session']!.push(await time(() => bare(`hello ${i}`)));
-  samples['bare query(), resumed session']!.push(await time(() => bare(`hello ${i}`, bareExisting)));
+  // ---- memory: the last level's sessions, (b) and (c) are still warm -----------------------------
+  const rt = await api.runtime();
+  printReport({
+    runs,
+    model: config.model.name,
+    kinds,
+    memory: {
+      warm: rt.warm,
+      rssBytes: rt.sessions.map((s) => s.rss_bytes).filter((b) => b > 0),
+      turnsServed: rt.sessions.map((s) => s.turns),
+      serverRssBytes: process.memoryUsage().rss,
+    },
+    seconds,
+    throughput: tp,
+    pool: { spawns: rt.spawns, evictions: rt.evictions, crashes: rt.crashes },
+    cpus: os.cpus().length,
+  });
+} finally {
+  await loop?.close().catch(() => undefined);
+  await new Promise((r) => http.close(r));
+  await server.close();
+  await mock.close();
+  await rm(dataDir, { recursive: true, force: true });
+  await rm(bareDir, { recursive: true, force: true });
 }
-
-const pct = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!;
-};
-const floor = pct(samples['bare query(), new session']!, 50);
-console.log(`\nturn latency, ${runs} runs each, interleaved; mock model at zero latency (ms)\n`);
-console.log(`${'kind'.padEnd(32)}${'median'.padStart(9)}${'p95'.padStart(9)}${'vs bare new'.padStart(13)}`);
-for (const [kind, xs] of Object.entries(samples)) {
-  const med = pct(xs, 50);
-  console.log(`${kind.padEnd(32)}${med.toFixed(0).padStart(9)}${pct(xs, 95).toFixed(0).padStart(9)}${`${(med / floor).toFixed(2)}×`.padStart(13)}`);
-}
-
-await new Promise((r) => http.close(r));
-await server.close();
-await mock.close();
-await rm(dataDir, { recursive: true, force: true });
-await rm(bareDir, { recursive: true, force: true });

@@ -73,7 +73,8 @@ export class WarmPool {
       const session = await spawn();
       this.sessions.set(id, session);
       this.spawns++;
-      this.log.info({ session_id: id, pid: session.pid, warm: this.sessions.size }, 'agent process spawned');
+      const reason = existing ? 'rebuild' : session.resumed ? 'resume' : 'new_session';
+      this.log.info({ session_id: id, pid: session.pid, reason, warm: this.sessions.size }, 'agent process spawned');
       return session;
     } catch (err) {
       this.release(id);

@@ -142,6 +142,7 @@ export class AgentRuntime {
       JSON.stringify([model, systemPrompt]),
       this.options(req.accountId, req.sessionId, resume, cwd, model, systemPrompt),
       req.priorCostUsd,
+      resume,
       log,
       (s) => this.pool.onExit(s),
     );

@@ -58,6 +58,8 @@ export class WarmSession {
     options: Options & { maxBudgetUsd: number },
     /** The session's cost before this process: the SDK's running total resumes from it. */
     private readonly baselineCostUsd: number,
+    /** Whether the process resumed a stored transcript (else it starts a new one). */
+    readonly resumed: boolean,
     private readonly log: Logger,
     onExit: (session: WarmSession) => void,
   ) {
