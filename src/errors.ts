@@ -20,7 +20,7 @@ export class ValidationError extends DomainError {
 }
 
 export class NotFoundError extends DomainError {
-  constructor(what: 'session' | 'turn', id: string) {
+  constructor(what: 'session' | 'turn' | 'permission', id: string) {
     super(`${what}_not_found`, `No ${what} with id ${JSON.stringify(id.slice(0, 100))}.`);
   }
 }
@@ -28,6 +28,12 @@ export class NotFoundError extends DomainError {
 export class SessionBusyError extends DomainError {
   constructor(sessionId: string) {
     super('session_busy', `Session ${sessionId} is already running a turn; wait for it to finish.`);
+  }
+}
+
+export class EventsExpiredError extends DomainError {
+  constructor(turnId: string) {
+    super('events_expired', `The events of turn ${turnId} are past their retention; read the turn itself instead.`);
   }
 }
 

@@ -6,6 +6,7 @@ import { createHttpApp, type ApiApp } from './http/app.js';
 import { reapOrphans } from './runtime/child-process.js';
 import { AgentRuntime } from './runtime/runtime.js';
 import { SessionService, type Clock } from './sessions/service.js';
+import { LocalEventHub } from './sessions/turn-stream.js';
 import { TurnService } from './sessions/turns.js';
 import { openSqliteStore } from './store/sqlite/open.js';
 import type { Store } from './store/types.js';
@@ -65,6 +66,7 @@ export async function createServer({ config, log, clock = { now: Date.now }, fet
     workspacesDir: config.workspacesDir,
     model: { ...config.model, apiKey, baseUrl },
     turnTimeoutMs: config.turnTimeoutMs,
+    approval: { ...config.approval, requiredTools: [...config.approval.requiredTools, ...tools.approvalRules] },
     pool: config.pool,
     childEnv: config.childEnv,
     tools,
@@ -72,9 +74,21 @@ export async function createServer({ config, log, clock = { now: Date.now }, fet
     log,
   });
 
-  const deps = { catalog: store.catalog, transcripts: store.transcripts, runtime, clock, log };
+  const hub = new LocalEventHub();
+  const deps = { catalog: store.catalog, transcripts: store.transcripts, events: store.events, hub, runtime, clock, log };
   const sessions = new SessionService(deps, (id) => turns.isBusy(id));
   const turns: TurnService = new TurnService(deps, sessions, { ...config.turns, maxMessageBytes: config.maxMessageBytes });
+  // Event streams stay replayable for EVENT_RETENTION after their turn ended; older ones go.
+  const pruneEvents = async () => {
+    try {
+      const n = await store.events.prune(clock.now() - config.events.retentionMs);
+      if (n > 0) log.info({ events: n }, 'pruned expired turn events');
+    } catch (err) {
+      log.error({ err }, 'pruning turn events failed');
+    }
+  };
+  await pruneEvents();
+  const pruner = setInterval(() => void pruneEvents(), Math.min(config.events.retentionMs, 10 * 60_000)).unref();
   const reaped = await reapOrphans(config.claudeConfigDir);
   if (reaped.length > 0) log.warn({ pids: reaped }, 'killed agent processes orphaned by a previous server');
   const orphans = await turns.recoverOrphans();
@@ -83,6 +97,14 @@ export async function createServer({ config, log, clock = { now: Date.now }, fet
   const app = createHttpApp({
     sessions,
     turns,
+    stream: {
+      events: store.events,
+      catalog: store.catalog,
+      hub,
+      now: clock.now,
+      heartbeatMs: config.events.heartbeatMs,
+      retentionMs: config.events.retentionMs,
+    },
     log,
     maxMessageBytes: config.maxMessageBytes,
     system: {
@@ -105,6 +127,7 @@ export async function createServer({ config, log, clock = { now: Date.now }, fet
     turns,
     demoModel,
     async close(graceMs = 0) {
+      clearInterval(pruner);
       await turns.drain(graceMs);
       await store.close();
       await demoModel?.close();

@@ -74,6 +74,15 @@ const envSchema = z.object({
   /** On SIGTERM, how long running turns may take to finish before their processes are ended. */
   SHUTDOWN_GRACE: duration('30s'),
 
+  /** Tools that need a person's approval per call: full names (`mcp__weather__get_weather`) or servers (`mcp__weather`). */
+  APPROVAL_REQUIRED_TOOLS: list,
+  /** A permission request nobody answers within this is denied (the model is told why). */
+  APPROVAL_TIMEOUT: duration('5m'),
+  /** How long a turn's event stream can be replayed after the turn ended. */
+  EVENT_RETENTION: duration('24h'),
+  /** Comment lines sent on an idle event stream so proxies keep it open. */
+  SSE_HEARTBEAT: duration('15s'),
+
   MAX_MESSAGE_BYTES: int(256 * 1024, 1),
   MCP_CONFIG: optionalString,
   WEATHER_TOOL: bool(true),
@@ -124,6 +133,8 @@ function toConfig(env: z.infer<typeof envSchema>) {
     },
     turns: { maxQueued: env.MAX_QUEUED_TURNS, accountMaxConcurrent: env.ACCOUNT_MAX_CONCURRENT_TURNS },
     shutdownGraceMs: env.SHUTDOWN_GRACE,
+    approval: { requiredTools: env.APPROVAL_REQUIRED_TOOLS, timeoutMs: env.APPROVAL_TIMEOUT },
+    events: { retentionMs: env.EVENT_RETENTION, heartbeatMs: env.SSE_HEARTBEAT },
     maxMessageBytes: env.MAX_MESSAGE_BYTES,
     tools: {
       mcpConfigPath: env.MCP_CONFIG ? path.resolve(env.MCP_CONFIG) : undefined,

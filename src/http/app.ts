@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { SessionService } from '../sessions/service.js';
 import type { TurnService } from '../sessions/turns.js';
 import { errorJson, toErrorResponse } from './errors.js';
+import { registerMessageRoutes, type StreamDeps } from './routes/messages.js';
 import { registerSeedRoutes } from './routes/seed.js';
 import { registerSessionRoutes } from './routes/sessions.js';
 import { registerSystemRoutes, type SystemInfo } from './routes/system.js';
@@ -14,6 +15,7 @@ export type ApiApp = OpenAPIHono<ApiEnv>;
 export interface AppDeps {
   sessions: SessionService;
   turns: TurnService;
+  stream: Omit<StreamDeps, 'log'>;
   system: SystemInfo;
   log: Logger;
   maxMessageBytes: number;
@@ -77,7 +79,8 @@ export function createHttpApp(deps: AppDeps): ApiApp {
   });
 
   registerSystemRoutes(app, deps.system);
-  registerSessionRoutes(app, deps.sessions, deps.turns);
+  registerSessionRoutes(app, deps.sessions);
+  registerMessageRoutes(app, deps.sessions, deps.turns, { ...deps.stream, log: deps.log });
   registerSeedRoutes(app, deps.sessions, deps.turns);
   return app;
 }

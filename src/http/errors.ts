@@ -15,6 +15,8 @@ const STATUS_BY_CODE: Record<string, ContentfulStatusCode> = {
   not_found: 404,
   session_not_found: 404,
   turn_not_found: 404,
+  permission_not_found: 404,
+  events_expired: 410,
   session_busy: 409,
   conflict: 409,
   message_too_large: 413,

@@ -32,6 +32,9 @@ export const ToolCallSchema = z
     input: z.unknown(),
     result: z.string().nullable().openapi({ description: 'Tool output text; null if it never returned.' }),
     is_error: z.boolean(),
+    denied: z.boolean().optional().openapi({
+      description: 'True when the call was refused (not enabled, denied by a person, or no approval in time) and never ran.',
+    }),
   })
   .openapi('ToolCall');
 
@@ -45,6 +48,9 @@ export const SessionSchema = z
     }),
     model: z.string().nullable().openapi({ description: 'The model this session runs on; null = server default.' }),
     system_prompt: z.string().nullable().openapi({ description: 'This session’s system prompt; null = server default.' }),
+    approval_tools: z.array(z.string()).nullable().openapi({
+      description: 'Tools that need a person’s approval in this session, on top of the server’s list.',
+    }),
     created_at: z.iso.datetime(),
     last_active_at: z.iso.datetime(),
     turn_count: z.number().int(),
@@ -92,6 +98,9 @@ export const IfBusySchema = z.enum(['reject', 'enqueue', 'interrupt']).default('
     '`interrupted`) and run this one next.',
 });
 
+/** Tool rules: a full name (`mcp__weather__get_weather`), a server (`mcp__weather`), or a built-in. */
+const ApprovalTools = z.array(z.string().regex(/^[A-Za-z0-9_.-]{1,128}$/, 'a tool or server name')).max(100);
+
 const Tags = z.array(z.string().trim().min(1).max(64)).max(32);
 
 export const CreateSessionBody = z
@@ -100,6 +109,7 @@ export const CreateSessionBody = z
     tags: Tags.optional(),
     model: ModelName.optional(),
     system_prompt: SystemPrompt.optional(),
+    approval_tools: ApprovalTools.optional(),
   })
   .strict()
   .openapi('CreateSession');
@@ -110,12 +120,25 @@ export const PatchSessionBody = z
     tags: Tags.optional(),
     model: ModelName.nullable().optional(),
     system_prompt: SystemPrompt.nullable().optional(),
+    approval_tools: ApprovalTools.nullable().optional(),
   })
   .strict()
   .openapi('PatchSession');
 
 export const SendMessageBody = z
-  .object({ message: MessageText, if_busy: IfBusySchema })
+  .object({
+    message: MessageText,
+    if_busy: IfBusySchema,
+    stream: z.boolean().optional().openapi({
+      description: 'Answer with Server-Sent Events as the turn runs (also chosen by `Accept: text/event-stream`).',
+    }),
+    background: z.boolean().optional().openapi({
+      description: 'Answer 202 at once with the turn id and links; poll the turn or attach to its events.',
+    }),
+    on_disconnect: z.enum(['continue', 'cancel']).default('continue').openapi({
+      description: 'What a dropped streaming connection does to the turn: nothing (default), or interrupt it.',
+    }),
+  })
   .openapi('SendMessage');
 
 export const InterruptResultSchema = z
@@ -225,3 +248,65 @@ export const SeedSessionSchema = z
     ),
   })
   .openapi('SeedSession');
+
+// ---- Streaming: one discriminated union of every event a turn's stream carries. ----
+
+const ev = <T extends string, S extends z.ZodRawShape>(type: T, shape: S, description: string) =>
+  z
+    .object({ id: z.number().int().openapi({ description: 'Increasing per turn; send it back as Last-Event-ID.' }), type: z.literal(type), ...shape })
+    .openapi(`Event.${type}`, { description });
+
+export const StreamEventSchema = z
+  .discriminatedUnion('type', [
+    ev('turn.started', { turn_id: z.uuid(), session_id: z.uuid() }, 'The turn began running.'),
+    ev('text.delta', { text: z.string() }, 'A piece of the answer text.'),
+    ev('thinking.delta', { text: z.string() }, 'A piece of the model’s visible thinking.'),
+    ev('tool.started', { tool_use_id: z.string(), name: z.string(), input: z.unknown() }, 'The agent called a tool.'),
+    ev('tool.finished', { tool_use_id: z.string(), name: z.string(), result: z.string(), is_error: z.boolean() }, 'A tool returned.'),
+    ev(
+      'permission.requested',
+      { request_id: z.string(), tool_use_id: z.string(), tool: z.string(), input: z.record(z.string(), z.unknown()), expires_at: z.string() },
+      'A tool needs approval: POST /v1/sessions/{id}/permissions/{request_id}.',
+    ),
+    ev(
+      'permission.resolved',
+      { request_id: z.string(), decision: z.enum(['allow', 'deny']), reason: z.enum(['user', 'timeout', 'interrupted']) },
+      'A permission request was answered, timed out, or dropped by an interrupt.',
+    ),
+    ev('usage', { usage: UsageSchema }, 'Token usage of one model call, when it ends.'),
+    ev(
+      'model.retry',
+      { attempt: z.number().int(), max_retries: z.number().int(), delay_ms: z.number(), error_status: z.number().int().nullable() },
+      'A model call failed and will be retried.',
+    ),
+    ev('turn.finished', { turn: TurnSchema }, 'The turn ended (succeeded or interrupted): exactly what the blocking call returns.'),
+    ev('turn.failed', { code: z.string(), message: z.string(), turn: TurnSchema }, 'The turn failed; `code` says why.'),
+  ])
+  .openapi('StreamEvent');
+
+export const TurnAcceptedSchema = z
+  .object({
+    turn_id: z.uuid(),
+    session_id: z.uuid(),
+    status: z.enum(['queued', 'running']),
+    links: z.object({ turn: z.string(), events: z.string() }),
+  })
+  .openapi('TurnAccepted');
+
+export const PermissionDecisionBody = z
+  .object({
+    decision: z.enum(['allow', 'deny']),
+    message: z.string().max(2000).optional().openapi({ description: 'Shown to the model when denying.' }),
+    updated_input: z.record(z.string(), z.unknown()).optional().openapi({ description: 'Run the tool with this input instead.' }),
+  })
+  .strict()
+  .openapi('PermissionDecision');
+
+export const PermissionParams = z.object({
+  id: SessionIdParam.shape.id,
+  request_id: z.uuid().openapi({ param: { name: 'request_id', in: 'path' } }),
+});
+
+export const EventsQuery = z.object({
+  last_event_id: z.coerce.number().int().min(0).optional().openapi({ description: 'Same as the Last-Event-ID header.' }),
+});

@@ -1,16 +1,12 @@
 import type { z } from '@hono/zod-openapi';
 import type { SessionRecord, TurnRecord } from '../store/types.js';
-import type {
-  ChatResponseSchema,
-  HistoryMessageSchema,
-  SeedSessionSchema,
-  SessionSchema,
-  TurnSchema,
-} from './schemas.js';
+import { iso, turnView } from '../sessions/views.js';
+import type { ChatResponseSchema, HistoryMessageSchema, SeedSessionSchema, SessionSchema } from './schemas.js';
+
+export { turnView };
 
 /** Domain records → API shapes (snake_case, ISO timestamps). */
 
-const iso = (ms: number) => new Date(ms).toISOString();
 
 export function sessionView(s: SessionRecord): z.infer<typeof SessionSchema> {
   return {
@@ -20,31 +16,13 @@ export function sessionView(s: SessionRecord): z.infer<typeof SessionSchema> {
     status: s.status,
     model: s.model,
     system_prompt: s.systemPrompt,
+    approval_tools: s.approvalTools,
     created_at: iso(s.createdAt),
     last_active_at: iso(s.lastActiveAt),
     turn_count: s.turnCount,
     usage: s.usage,
     cost_usd: s.costUsd,
     forked_from: s.forkedFrom,
-  };
-}
-
-export function turnView(t: TurnRecord): z.infer<typeof TurnSchema> {
-  return {
-    id: t.id,
-    session_id: t.sessionId,
-    seq: t.seq,
-    status: t.status,
-    prompt: t.prompt,
-    response_text: t.responseText,
-    tool_calls: t.toolCalls,
-    usage: t.usage,
-    cost_usd: t.costUsd,
-    duration_ms: t.durationMs,
-    num_turns: t.numTurns,
-    error: t.errorCode ? { code: t.errorCode, message: t.errorMessage ?? '' } : null,
-    created_at: iso(t.createdAt),
-    finished_at: t.finishedAt === null ? null : iso(t.finishedAt),
   };
 }
 

@@ -38,6 +38,22 @@ export const ModelRetryEvent = z.object({
   error_status: z.number().int().nullable(),
 });
 
+/** The agent wants a tool that needs a person's approval; answer with POST …/permissions/{request_id}. */
+export const PermissionRequestedEvent = z.object({
+  type: z.literal('permission.requested'),
+  request_id: z.string(),
+  tool_use_id: z.string(),
+  tool: z.string(),
+  input: z.record(z.string(), z.unknown()),
+  expires_at: z.string(),
+});
+export const PermissionResolvedEvent = z.object({
+  type: z.literal('permission.resolved'),
+  request_id: z.string(),
+  decision: z.enum(['allow', 'deny']),
+  reason: z.enum(['user', 'timeout', 'interrupted']),
+});
+
 export const AgentEventSchema = z.discriminatedUnion('type', [
   TextDeltaEvent,
   ThinkingDeltaEvent,
@@ -45,5 +61,7 @@ export const AgentEventSchema = z.discriminatedUnion('type', [
   ToolFinishedEvent,
   UsageEvent,
   ModelRetryEvent,
+  PermissionRequestedEvent,
+  PermissionResolvedEvent,
 ]);
 export type AgentEvent = z.infer<typeof AgentEventSchema>;

@@ -5,10 +5,11 @@ import type { Logger } from 'pino';
 import type { TranscriptStore } from '../store/types.js';
 import type { ToolRegistry } from '../tools/registry.js';
 import type { AgentEvent } from './events.js';
+import { matchesAny, PermissionBroker, type PermissionDecision } from './permissions.js';
 import { WarmPool, type PoolStats } from './pool.js';
 import type { PoolLimits } from './pool-policy.js';
 import { projectKeyFor, workspaceNameFor } from './project-key.js';
-import { WarmSession, type TurnEnd } from './warm-session.js';
+import { WarmSession, type PermissionGate, type TurnEnd } from './warm-session.js';
 
 /** A warm process may spend this many turn budgets before it is replaced (see WarmSession.canAfford). */
 const PROCESS_BUDGET_TURNS = 2;
@@ -28,6 +29,11 @@ export interface RuntimeOptions {
     builtinTools: string[];
   };
   turnTimeoutMs: number;
+  approval: {
+    /** Tool rules that always need a person's approval (see permissions.ts for the rule form). */
+    requiredTools: string[];
+    timeoutMs: number;
+  };
   pool: PoolLimits;
   /** The only variables of the server's environment the child sees (PATH, HOME). */
   childEnv: Record<string, string>;
@@ -45,6 +51,8 @@ export interface TurnRequest {
   systemPrompt: string | null;
   /** What the session has cost so far (the SDK's running total resumes from it). */
   priorCostUsd: number;
+  /** Extra tool rules that need approval in this session (added to the server's). */
+  approvalTools: string[] | null;
   onEvent: (event: AgentEvent) => void;
 }
 
@@ -61,11 +69,13 @@ export interface RunTurnResult extends TurnEnd {
  */
 export class AgentRuntime {
   private readonly pool: WarmPool;
+  private readonly permissions: PermissionBroker;
   /** Interrupts that arrived while a turn was still starting (spawning its process). */
   private readonly starting = new Map<string, { interrupted: boolean }>();
 
   constructor(private readonly opts: RuntimeOptions) {
     this.pool = new WarmPool(opts.pool, opts.log);
+    this.permissions = new PermissionBroker(opts.approval.timeoutMs);
   }
 
   /** The SDK project key of an account's transcripts (path-independent, see project-key.ts). */
@@ -87,7 +97,12 @@ export class AgentRuntime {
         return this.spawn(req, model, systemPrompt);
       });
       try {
-        const turn = session.runTurn(req.prompt, req.onEvent, this.opts.turnTimeoutMs);
+        const turn = session.runTurn({
+          prompt: req.prompt,
+          onEvent: req.onEvent,
+          timeoutMs: this.opts.turnTimeoutMs,
+          approvalTools: [...this.opts.approval.requiredTools, ...(req.approvalTools ?? [])],
+        });
         this.starting.delete(req.sessionId);
         if (pending.interrupted) void session.interrupt();
         const end = await turn;
@@ -109,6 +124,11 @@ export class AgentRuntime {
     }
     const session = this.pool.get(sessionId);
     return session ? session.interrupt() : false;
+  }
+
+  /** Answers a tool-permission request of the session. False if it is not waiting (any more). */
+  resolvePermission(sessionId: string, requestId: string, decision: PermissionDecision): boolean {
+    return this.permissions.resolve(sessionId, requestId, decision);
   }
 
   /** Ends a session's process (before its transcript is deleted). */
@@ -143,9 +163,24 @@ export class AgentRuntime {
       this.options(req.accountId, req.sessionId, resume, cwd, model, systemPrompt),
       req.priorCostUsd,
       resume,
+      this.gate(req.sessionId),
       log,
       (s) => this.pool.onExit(s),
     );
+  }
+
+  /**
+   * The permission policy of one session's process: a tool that is not configured is refused, a
+   * tool matching the turn's approval rules waits for a person, anything else runs. Every call
+   * comes here (nothing is pre-approved) so a session's approval rules can change between turns.
+   */
+  private gate(sessionId: string): PermissionGate {
+    const enabled = [...this.opts.tools.allowedTools, ...this.opts.model.builtinTools];
+    return async (tool, input, { signal, toolUseID }, turn) => {
+      if (!matchesAny(tool, enabled)) return { behavior: 'deny', message: `The tool ${tool} is not enabled on this server.` };
+      if (!turn || !matchesAny(tool, turn.approvalTools)) return { behavior: 'allow', updatedInput: input };
+      return this.permissions.ask(sessionId, { tool, input, toolUseId: toolUseID }, turn.emit, signal);
+    };
   }
 
   private options(
@@ -186,9 +221,10 @@ export class AgentRuntime {
       settingSources: [],
       tools: m.builtinTools,
       mcpServers: this.opts.tools.mcpServersForQuery(),
-      allowedTools: [...this.opts.tools.allowedTools, ...m.builtinTools],
-      // Running as root rules out bypassPermissions; 'dontAsk' denies anything not allow-listed.
-      permissionMode: 'dontAsk',
+      // Running as root rules out bypassPermissions; 'default' sends every call to canUseTool (gate).
+      permissionMode: 'default',
+      // canUseTool would otherwise offer the model a tool to ask the user questions mid-turn.
+      disallowedTools: ['AskUserQuestion'],
       mcpServersDelivery: 'initialize',
       includePartialMessages: true,
       sessionStore: this.opts.transcripts,

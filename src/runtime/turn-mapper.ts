@@ -146,6 +146,10 @@ export class TurnMapper {
   private finish(r: SDKResultMessage): TurnResult {
     this.sessionId = r.session_id ?? this.sessionId;
     this.usage = { ...zeroUsage(), ...pickUsage(r.usage as Partial<TokenUsage>) };
+    for (const d of r.permission_denials ?? []) {
+      const call = this.toolCalls.get(d.tool_use_id);
+      if (call) call.denied = true;
+    }
     const error = classifyResult(r, this.lastModelError);
     const text = this.texts.join('\n\n');
     return {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { query, type Options, type Query, type SDKMessage } from '@anthropic-ai/claude-agent-sdk';
+import { query, type CanUseTool, type Options, type PermissionResult, type Query, type SDKMessage } from '@anthropic-ai/claude-agent-sdk';
 import type { Logger } from 'pino';
 import type { TurnErrorCode } from '../errors.js';
 import { ChildHandle } from './child-process.js';
@@ -12,7 +12,28 @@ export type TurnEnd = Omit<TurnResult, 'status'> & { status: 'succeeded' | 'fail
 
 type TurnError = { code: TurnErrorCode; message: string };
 
-interface ActiveTurn {
+/** What a tool-permission decision may depend on: the turn asking, if any. */
+export interface TurnContext {
+  emit: (e: AgentEvent) => void;
+  approvalTools: readonly string[];
+}
+
+export type PermissionGate = (
+  tool: string,
+  input: Record<string, unknown>,
+  opts: Parameters<CanUseTool>[2],
+  turn: TurnContext | null,
+) => Promise<PermissionResult>;
+
+export interface TurnInput {
+  prompt: string;
+  onEvent: (e: AgentEvent) => void;
+  timeoutMs: number;
+  /** Tools that need a person's approval during this turn. */
+  approvalTools: readonly string[];
+}
+
+interface ActiveTurn extends TurnContext {
   uuid: string;
   mapper: TurnMapper;
   /** Resolves once the CLI has initialised this turn; an interrupt before that is a no-op (SDK #429). */
@@ -60,6 +81,7 @@ export class WarmSession {
     private readonly baselineCostUsd: number,
     /** Whether the process resumed a stored transcript (else it starts a new one). */
     readonly resumed: boolean,
+    gate: PermissionGate,
     private readonly log: Logger,
     onExit: (session: WarmSession) => void,
   ) {
@@ -67,7 +89,8 @@ export class WarmSession {
       this.stderr.push(data);
       if (this.stderr.length > 50) this.stderr.shift();
     });
-    this.q = query({ prompt: this.inbox, options: { ...options, spawnClaudeCodeProcess: this.child.spawn } });
+    const canUseTool: CanUseTool = (tool, input, opts) => gate(tool, input, opts, this.current);
+    this.q = query({ prompt: this.inbox, options: { ...options, canUseTool, spawnClaudeCodeProcess: this.child.spawn } });
     this.budgetUsd = options.maxBudgetUsd;
     this.cumulativeCostUsd = baselineCostUsd;
     this.exited = this.read().finally(() => onExit(this));
@@ -106,7 +129,7 @@ export class WarmSession {
   }
 
   /** Runs one turn. The caller guarantees one turn at a time (the sessions domain queues). */
-  runTurn(prompt: string, onEvent: (e: AgentEvent) => void, timeoutMs: number): Promise<TurnEnd> {
+  runTurn({ prompt, onEvent, timeoutMs, approvalTools }: TurnInput): Promise<TurnEnd> {
     if (this.current) throw new Error(`session ${this.sessionId} already has a turn running`);
     if (!this.alive) throw new Error(`session ${this.sessionId} has no live process`);
     this.turnsServed++;
@@ -117,6 +140,8 @@ export class WarmSession {
       const initialised = new Promise<void>((r) => (markInitialised = r));
       const turn: ActiveTurn = {
         uuid,
+        emit: onEvent,
+        approvalTools,
         mapper: new TurnMapper(onEvent),
         initialised,
         markInitialised,

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { NotFoundError, SessionBusyError } from '../errors.js';
 import type { AgentEvent } from '../runtime/events.js';
+import type { PermissionDecision } from '../runtime/permissions.js';
 import type { PoolStats } from '../runtime/pool.js';
 import type { RunTurnResult, TurnRequest } from '../runtime/runtime.js';
 import type { Catalog, SessionPage, SessionPatch, SessionRecord, TranscriptStore, TurnRecord } from '../store/types.js';
@@ -11,6 +12,7 @@ export interface AgentRunner {
   projectKey(accountId: string): string;
   runTurn(req: TurnRequest): Promise<RunTurnResult>;
   interrupt(sessionId: string): Promise<boolean>;
+  resolvePermission(sessionId: string, requestId: string, decision: PermissionDecision): boolean;
   evict(sessionId: string): Promise<void>;
   deleteLocalTranscript(accountId: string, sessionId: string): Promise<void>;
   stats(): Promise<PoolStats>;
@@ -34,6 +36,7 @@ export interface NewSessionInput {
   tags?: string[];
   model?: string | null;
   systemPrompt?: string | null;
+  approvalTools?: string[] | null;
 }
 
 /** Sessions as records: create, read, list, change and delete. Turns live in turns.ts. */
@@ -53,6 +56,7 @@ export class SessionService {
         tags: input.tags ?? [],
         model: input.model ?? null,
         systemPrompt: input.systemPrompt ?? null,
+        approvalTools: input.approvalTools ?? null,
       },
       this.deps.clock.now(),
     );

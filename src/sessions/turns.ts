@@ -1,10 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { MessageTooLargeError, ShuttingDownError } from '../errors.js';
+import { MessageTooLargeError, NotFoundError, ShuttingDownError } from '../errors.js';
+import type { PermissionDecision } from '../runtime/permissions.js';
 import type { AgentEvent } from '../runtime/events.js';
-import type { SessionRecord, TurnOutcome, TurnRecord } from '../store/types.js';
+import type { EventLog, SessionRecord, TurnOutcome, TurnRecord } from '../store/types.js';
 import { turnCostUsd } from './cost.js';
 import type { SessionDeps, SessionService } from './service.js';
 import { SupersededError, TurnLanes, type IfBusy, type LaneLimits, type Ticket } from './turn-lanes.js';
+import { TurnStream, type EventHub } from './turn-stream.js';
+import { turnView } from './views.js';
 
 export interface SendMessageInput {
   accountId: string;
@@ -12,7 +15,18 @@ export interface SendMessageInput {
   sessionId?: string;
   message: string;
   ifBusy?: IfBusy;
-  onEvent?: (event: AgentEvent) => void;
+}
+
+export interface StartedTurn {
+  sessionId: string;
+  turnId: string;
+  /** Settles when the turn has ended and its event stream is closed. */
+  done: Promise<{ session: SessionRecord; turn: TurnRecord }>;
+}
+
+export interface TurnDeps extends SessionDeps {
+  events: EventLog;
+  hub: EventHub;
 }
 
 export interface TurnServiceOptions extends LaneLimits {
@@ -30,18 +44,24 @@ export class TurnService {
   private accepting = true;
 
   constructor(
-    private readonly deps: SessionDeps,
+    private readonly deps: TurnDeps,
     private readonly sessions: SessionService,
     private readonly opts: TurnServiceOptions,
   ) {
     this.lanes = new TurnLanes(opts);
   }
 
-  /**
-   * Runs one turn and returns it finished. Input and admission are checked before anything is
-   * written, so a rejected message leaves no session or turn behind.
-   */
+  /** Runs one turn and returns it finished. */
   async send(input: SendMessageInput): Promise<{ session: SessionRecord; turn: TurnRecord }> {
+    return (await this.start(input)).done;
+  }
+
+  /**
+   * Admits and records a turn, and sets it running (or queued) without waiting for it. Input and
+   * admission are checked before anything is written, so a rejected message leaves no session or
+   * turn behind. Every event of the turn goes to its event log, the last one terminal.
+   */
+  async start(input: SendMessageInput): Promise<StartedTurn> {
     const bytes = Buffer.byteLength(input.message, 'utf8');
     if (bytes > this.opts.maxMessageBytes) throw new MessageTooLargeError(bytes, this.opts.maxMessageBytes);
     if (!this.accepting) throw new ShuttingDownError();
@@ -51,30 +71,52 @@ export class TurnService {
     const ticket = this.lanes.admit(sessionId, input.accountId, turnId, input.ifBusy ?? 'reject', () => {
       void this.deps.runtime.interrupt(sessionId);
     });
+    const { catalog, clock } = this.deps;
     try {
-      const { catalog, clock } = this.deps;
       if (!existing) await this.sessions.create(input.accountId, { title: titleFrom(input.message) }, sessionId);
       else if (existing.title === null) await catalog.updateSession(input.accountId, sessionId, { title: titleFrom(input.message) });
       await catalog.startTurn(
         { id: turnId, sessionId, prompt: input.message, status: ticket.immediate ? 'running' : 'queued' },
         clock.now(),
       );
-      const outcome = await this.runWhenReady(ticket, input, sessionId);
-      const turn = await catalog.finishTurn(turnId, outcome, clock.now());
-      return { session: await this.sessions.get(input.accountId, sessionId), turn };
-    } finally {
+    } catch (err) {
       ticket.done();
+      throw err;
     }
+    const stream = new TurnStream(turnId, this.deps.events, this.deps.hub, clock.now, this.deps.log);
+    const done = this.complete(ticket, input, sessionId, stream).finally(() => ticket.done());
+    return { sessionId, turnId, done };
   }
 
-  /** Interrupts the session's running turn. */
-  async interrupt(accountId: string, sessionId: string): Promise<{ interrupted: boolean; turnId: string | null }> {
+  private async complete(ticket: Ticket, input: SendMessageInput, sessionId: string, stream: TurnStream) {
+    const { catalog, clock } = this.deps;
+    const outcome = await this.runWhenReady(ticket, input, sessionId, stream);
+    const turn = await catalog.finishTurn(ticket.turnId, outcome, clock.now());
+    const view = turnView(turn);
+    if (turn.status === 'failed') stream.emit('turn.failed', { code: view.error?.code, message: view.error?.message, turn: view });
+    else stream.emit('turn.finished', { turn: view });
+    await stream.flush();
+    return { session: await this.sessions.get(input.accountId, sessionId), turn };
+  }
+
+  /** Interrupts the session's running turn (only if it is `onlyTurnId`, when given). */
+  async interrupt(
+    accountId: string,
+    sessionId: string,
+    onlyTurnId?: string,
+  ): Promise<{ interrupted: boolean; turnId: string | null }> {
     await this.sessions.get(accountId, sessionId);
     const ticket = this.lanes.running(sessionId);
-    if (!ticket) return { interrupted: false, turnId: null };
+    if (!ticket || (onlyTurnId !== undefined && ticket.turnId !== onlyTurnId)) return { interrupted: false, turnId: null };
     ticket.interruptRequested = true;
     await this.deps.runtime.interrupt(sessionId);
     return { interrupted: true, turnId: ticket.turnId };
+  }
+
+  /** Answers a tool-permission request of the session's running turn, from any connection. */
+  async resolvePermission(accountId: string, sessionId: string, requestId: string, decision: PermissionDecision): Promise<void> {
+    await this.sessions.get(accountId, sessionId);
+    if (!this.deps.runtime.resolvePermission(sessionId, requestId, decision)) throw new NotFoundError('permission', requestId);
   }
 
   isBusy(sessionId: string): boolean {
@@ -107,7 +149,12 @@ export class TurnService {
     return !this.accepting;
   }
 
-  private async runWhenReady(ticket: Ticket, input: SendMessageInput, sessionId: string): Promise<TurnOutcome> {
+  private async runWhenReady(
+    ticket: Ticket,
+    input: SendMessageInput,
+    sessionId: string,
+    stream: TurnStream,
+  ): Promise<TurnOutcome> {
     const { catalog, clock, runtime, log } = this.deps;
     try {
       await ticket.ready;
@@ -115,10 +162,11 @@ export class TurnService {
       if (err instanceof SupersededError) return interruptedOutcome(err.message);
       throw err;
     }
-    if (!ticket.immediate) await catalog.markTurnRunning(ticket.turnId, clock.now());
-    if (ticket.interruptRequested) return interruptedOutcome('Interrupted before it started.');
-    const session = await this.sessions.get(input.accountId, sessionId);
     try {
+      if (!ticket.immediate) await catalog.markTurnRunning(ticket.turnId, clock.now());
+      if (ticket.interruptRequested) return interruptedOutcome('Interrupted before it started.');
+      const session = await this.sessions.get(input.accountId, sessionId);
+      stream.emit('turn.started', { turn_id: ticket.turnId, session_id: sessionId });
       const r = await runtime.runTurn({
         accountId: session.accountId,
         sessionId,
@@ -126,7 +174,8 @@ export class TurnService {
         model: session.model,
         systemPrompt: session.systemPrompt,
         priorCostUsd: session.costUsd,
-        onEvent: input.onEvent ?? (() => {}),
+        approvalTools: session.approvalTools,
+        onEvent: ({ type, ...data }: AgentEvent) => stream.emit(type, data),
       });
       return {
         status: r.status,

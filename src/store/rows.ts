@@ -45,6 +45,7 @@ export function sessionFromRow(row: SessionRow): SessionRecord {
     status: row.status as SessionStatus,
     model: row.model,
     systemPrompt: row.system_prompt,
+    approvalTools: row.approval_tools === null ? null : (JSON.parse(row.approval_tools) as string[]),
     createdAt: toInt(row.created_at),
     lastActiveAt: toInt(row.last_active_at),
     turnCount: toInt(row.turn_count),

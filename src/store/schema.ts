@@ -18,6 +18,7 @@ export interface SessionsTable {
   status: string;
   model: string | null;
   system_prompt: string | null;
+  approval_tools: string | null; // JSON string[]
   created_at: EpochMs;
   last_active_at: EpochMs;
   turn_count: Int;
@@ -66,9 +67,18 @@ export interface SessionSummariesTable {
   data: string; // JSON, opaque SDK state
 }
 
+export interface TurnEventsTable {
+  turn_id: string;
+  seq: Int;
+  type: string;
+  data: string; // JSON event without type and id
+  created_at: EpochMs;
+}
+
 export interface Database {
   sessions: SessionsTable;
   turns: TurnsTable;
   transcript_entries: TranscriptEntriesTable;
   session_summaries: SessionSummariesTable;
+  turn_events: TurnEventsTable;
 }

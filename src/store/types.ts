@@ -23,6 +23,8 @@ export interface ToolCall {
   /** Text of the tool result; null while the call has no result (e.g. the turn failed mid-call). */
   result: string | null;
   is_error: boolean;
+  /** The call was refused (by policy, a person, or an approval timeout) and never ran. */
+  denied?: boolean;
 }
 
 export interface SessionRecord {
@@ -35,6 +37,8 @@ export interface SessionRecord {
   model: string | null;
   /** This session's system prompt; null = the server's default. */
   systemPrompt: string | null;
+  /** Tools that need a person's approval in this session; null = the server's default list. */
+  approvalTools: string[] | null;
   createdAt: number; // epoch ms
   lastActiveAt: number; // epoch ms
   turnCount: number;
@@ -68,6 +72,7 @@ export interface NewSession {
   tags?: string[];
   model?: string | null;
   systemPrompt?: string | null;
+  approvalTools?: string[] | null;
   forkedFrom?: string | null;
 }
 
@@ -111,6 +116,7 @@ export interface SessionPatch {
   tags?: string[];
   model?: string | null;
   systemPrompt?: string | null;
+  approvalTools?: string[] | null;
 }
 
 /** Sessions and turns: the fast index the API reads. Every call is scoped by account. */
@@ -143,6 +149,24 @@ export interface Catalog {
   failOrphanedTurns(errorCode: string, errorMessage: string, now: number): Promise<number>;
 }
 
+/** One event of a turn's stream, as logged. `seq` is the SSE event id (1, 2, … per turn). */
+export interface StoredEvent {
+  seq: number;
+  type: string;
+  /** The event's fields other than `type`. */
+  data: Record<string, unknown>;
+}
+
+/** The durable stream of each turn: the buffer every reader (and reconnect) works from. */
+export interface EventLog {
+  /** Appends events in order (their seqs continue the turn's). Idempotent on (turn, seq). */
+  append(turnId: string, events: StoredEvent[], now: number): Promise<void>;
+  /** Events with seq > `afterSeq`, in order, at most `limit`. */
+  read(turnId: string, afterSeq: number, limit: number): Promise<StoredEvent[]>;
+  /** Deletes the events of turns that ended before `cutoff`. Returns how many events went. */
+  prune(cutoff: number): Promise<number>;
+}
+
 /** The SDK's transcript contract with the optional methods we always provide. */
 export type TranscriptStore = Required<
   Pick<SessionStore, 'append' | 'load' | 'listSessions' | 'listSessionSummaries' | 'delete' | 'listSubkeys'>
@@ -155,6 +179,7 @@ export interface Store {
   readonly backend: 'sqlite' | 'postgres';
   readonly catalog: Catalog;
   readonly transcripts: TranscriptStore;
+  readonly events: EventLog;
   /** Liveness of the database (for /ready). */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -14,6 +14,8 @@ export interface ExternalMcpServer {
   config: McpStdioServerConfig | McpHttpServerConfig;
   /** Unprefixed tool names, or `'*'` for every tool the server offers. */
   allowedTools: '*' | readonly string[];
+  /** Tools that need a person's approval before each call: none, all (`'*'`), or these names. */
+  requireApproval: '*' | readonly string[];
 }
 
 /** A validated MCP config file. */
@@ -59,6 +61,8 @@ const common = {
   timeout_ms: z.number().int().min(1000).optional(),
   /** Send the tools to the model up front instead of behind ToolSearch. */
   always_load: z.boolean().optional(),
+  /** `true` = every tool of this server needs a person's approval per call; or a list of tool names. */
+  require_approval: z.union([z.boolean(), z.array(z.string().min(1))]).optional(),
 };
 
 const stdioSchema = z.strictObject({
@@ -141,7 +145,12 @@ function toServer(entry: ServerEntry): ExternalMcpServer {
   if (entry.timeout_ms !== undefined) config.timeout = entry.timeout_ms;
   if (entry.always_load !== undefined) config.alwaysLoad = entry.always_load;
   const tools = entry.allowed_tools;
-  return { config, allowedTools: tools.length === 1 && tools[0] === '*' ? '*' : [...tools] };
+  const approval = entry.require_approval;
+  return {
+    config,
+    allowedTools: tools.length === 1 && tools[0] === '*' ? '*' : [...tools],
+    requireApproval: approval === true ? '*' : Array.isArray(approval) ? [...approval] : [],
+  };
 }
 
 /**

@@ -24,6 +24,8 @@ export interface ToolRegistry {
   readonly allowedTools: string[];
   /** The allowed names (same strings as `allowedTools`), sorted, e.g. for logs or a health endpoint. */
   toolNames(): string[];
+  /** Rules (same form as `allowedTools`) for the tools whose server config demands approval. */
+  readonly approvalRules: string[];
 }
 
 /** What the registry is built from: weather settings (or `false` to disable it) and external servers. */
@@ -45,6 +47,7 @@ export function mcpToolName(serverKey: string, tool: string): string {
 export function buildToolRegistry(opts: ToolRegistryOptions): ToolRegistry {
   const weather = opts.weather;
   const allowed: string[] = [];
+  const approval: string[] = [];
   const external: Record<string, McpServerConfig> = {};
 
   if (weather) allowed.push(mcpToolName(WEATHER_SERVER_KEY, WEATHER_TOOL_NAME));
@@ -56,6 +59,8 @@ export function buildToolRegistry(opts: ToolRegistryOptions): ToolRegistry {
     external[key] = server.config;
     if (server.allowedTools === '*') allowed.push(`mcp__${key}`);
     else for (const t of server.allowedTools) allowed.push(mcpToolName(key, t));
+    if (server.requireApproval === '*') approval.push(`mcp__${key}`);
+    else for (const t of server.requireApproval) approval.push(mcpToolName(key, t));
   }
 
   const mcpServersForQuery = (): Record<string, McpServerConfig> =>
@@ -68,5 +73,6 @@ export function buildToolRegistry(opts: ToolRegistryOptions): ToolRegistry {
       return [...allowed];
     },
     toolNames: () => [...allowed].sort(),
+    approvalRules: approval,
   };
 }

@@ -32,6 +32,7 @@ describe('health, readiness and the OpenAPI document', () => {
     expect(ops).toEqual([
       'messages.list',
       'messages.send',
+      'permissions.decide',
       'runtime.get',
       'seed.chat',
       'seed.getSession',
@@ -43,8 +44,11 @@ describe('health, readiness and the OpenAPI document', () => {
       'sessions.update',
       'system.health',
       'system.ready',
+      'turns.events',
       'turns.get',
     ]);
+    expect(body.components.schemas.StreamEvent).toBeDefined();
+    expect(body.paths['/v1/sessions/{id}/messages'].post.responses['200'].content['text/event-stream']).toBeDefined();
     expect(body.components.schemas.Error).toBeDefined();
     expect(body.components.schemas.Turn.properties.tool_calls).toBeDefined();
     expect(body.paths['/v1/sessions/{id}/messages'].post.responses['409']).toBeDefined();

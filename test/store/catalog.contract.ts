@@ -63,6 +63,7 @@ export function catalogContract(name: string, factory: () => Promise<CatalogHarn
           status: 'idle',
           model: null,
           systemPrompt: null,
+          approvalTools: null,
           createdAt: T0,
           lastActiveAt: T0,
           turnCount: 0,

@@ -11,6 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { openSqliteDatabase, openSqliteStore } from '../../src/store/sqlite/open.js';
 import type { Store, TranscriptStore } from '../../src/store/types.js';
 import { catalogContract } from './catalog.contract.js';
+import { eventLogContract } from './events.contract.js';
 import { transcriptStoreContract } from './transcripts.contract.js';
 
 /** Starts a child running `script` under tsx and resolves once it prints its first line. */
@@ -54,6 +55,11 @@ transcriptStoreContract('sqlite file', async () => {
     cleanup: t.cleanup,
     openPeer: async (): Promise<TranscriptStore> => (await t.open()).transcripts,
   };
+});
+
+eventLogContract('sqlite file', async () => {
+  const t = await tempDb();
+  return { store: await t.open(), cleanup: t.cleanup };
 });
 
 catalogContract('sqlite file', async () => {
@@ -108,7 +114,7 @@ describe('sqlite specifics', () => {
     await Promise.all([t.open(), t.open()]);
     const raw = new Database(t.path, { readonly: true });
     try {
-      expect(raw.prepare('select name from kysely_migration').pluck().all()).toEqual(['0001_initial', '0002_session_system_prompt']);
+      expect(raw.prepare('select name from kysely_migration').pluck().all()).toEqual(['0001_initial', '0002_session_system_prompt', '0003_turn_events']);
     } finally {
       raw.close();
     }

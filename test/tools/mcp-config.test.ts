@@ -36,8 +36,8 @@ describe('loadMcpConfig', () => {
     const path = await file({
       servers: {
         calc: { type: 'stdio', command: 'node', args: ['server.js'], env: { TOKEN: 'x' }, allowed_tools: ['add', 'sub'], timeout_ms: 5000 },
-        'web-1': { type: 'http', url: 'http://127.0.0.1:9/mcp', headers: { Authorization: 'Bearer y' }, allowed_tools: ['*'], always_load: true },
-        min: { type: 'stdio', command: 'x', allowed_tools: ['t.v-1'] },
+        'web-1': { type: 'http', url: 'http://127.0.0.1:9/mcp', headers: { Authorization: 'Bearer y' }, allowed_tools: ['*'], always_load: true, require_approval: true },
+        min: { type: 'stdio', command: 'x', allowed_tools: ['t.v-1'], require_approval: ['t.v-1'] },
       },
     });
     expect(await loadMcpConfig(path)).toEqual({
@@ -45,12 +45,14 @@ describe('loadMcpConfig', () => {
         calc: {
           config: { type: 'stdio', command: 'node', args: ['server.js'], env: { TOKEN: 'x' }, timeout: 5000 },
           allowedTools: ['add', 'sub'],
+          requireApproval: [],
         },
         'web-1': {
           config: { type: 'http', url: 'http://127.0.0.1:9/mcp', headers: { Authorization: 'Bearer y' }, alwaysLoad: true },
           allowedTools: '*',
+          requireApproval: '*',
         },
-        min: { config: { type: 'stdio', command: 'x', args: [], env: {} }, allowedTools: ['t.v-1'] },
+        min: { config: { type: 'stdio', command: 'x', args: [], env: {} }, allowedTools: ['t.v-1'], requireApproval: ['t.v-1'] },
       },
     });
   });

@@ -9,8 +9,8 @@ const weather: WeatherOptions = { fetch, geocodingUrl: 'http://127.0.0.1:9', for
 
 const external: McpConfig = {
   servers: {
-    calc: { config: { type: 'stdio', command: 'node', args: ['calc.js'], env: {} }, allowedTools: ['add', 'sub'] },
-    web: { config: { type: 'http', url: 'http://127.0.0.1:9/mcp', headers: {} }, allowedTools: '*' },
+    calc: { config: { type: 'stdio', command: 'node', args: ['calc.js'], env: {} }, allowedTools: ['add', 'sub'], requireApproval: ['sub'] },
+    web: { config: { type: 'http', url: 'http://127.0.0.1:9/mcp', headers: {} }, allowedTools: '*', requireApproval: '*' },
   },
 };
 
@@ -30,6 +30,7 @@ describe('buildToolRegistry', () => {
     const servers = reg.mcpServersForQuery();
     expect(Object.keys(servers)).toEqual(['weather', 'calc', 'web']);
     expect(servers['calc']).toBe(external.servers['calc']?.config); // plain data: shared
+    expect(reg.approvalRules).toEqual(['mcp__calc__sub', 'mcp__web']);
   });
 
   it('can run without the weather tool', () => {
@@ -60,7 +61,7 @@ describe('buildToolRegistry', () => {
   });
 
   it('refuses an external server on the reserved weather key', () => {
-    const clash: McpConfig = { servers: { weather: { config: { type: 'stdio', command: 'x' }, allowedTools: '*' } } };
+    const clash: McpConfig = { servers: { weather: { config: { type: 'stdio', command: 'x' }, allowedTools: '*', requireApproval: [] } } };
     expect(() => buildToolRegistry({ weather: false, external: clash })).toThrow(/reserved/);
   });
 });

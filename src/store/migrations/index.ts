@@ -1,6 +1,7 @@
 import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import { initial } from './0001_initial.js';
 import { sessionSystemPrompt } from './0002_session_system_prompt.js';
+import { turnEvents } from './0003_turn_events.js';
 
 export type Backend = 'sqlite' | 'postgres';
 
@@ -12,6 +13,7 @@ export function migrationProvider(backend: Backend): MigrationProvider {
   const migrations: Record<string, Migration> = {
     '0001_initial': initial(backend),
     '0002_session_system_prompt': sessionSystemPrompt,
+    '0003_turn_events': turnEvents,
   };
   return { getMigrations: async () => migrations };
 }

@@ -47,6 +47,7 @@ export class SqliteCatalog implements Catalog {
           status: 'idle',
           model: session.model ?? null,
           system_prompt: session.systemPrompt ?? null,
+          approval_tools: session.approvalTools ? JSON.stringify(session.approvalTools) : null,
           created_at: now,
           last_active_at: now,
           turn_count: 0,
@@ -100,11 +101,20 @@ export class SqliteCatalog implements Catalog {
   }
 
   async updateSession(accountId: string, id: string, patch: SessionPatch): Promise<SessionRecord | null> {
-    const set: { title?: string | null; tags?: string; model?: string | null; system_prompt?: string | null } = {};
+    const set: {
+      title?: string | null;
+      tags?: string;
+      model?: string | null;
+      system_prompt?: string | null;
+      approval_tools?: string | null;
+    } = {};
     if (patch.title !== undefined) set.title = patch.title;
     if (patch.tags !== undefined) set.tags = JSON.stringify(patch.tags);
     if (patch.model !== undefined) set.model = patch.model;
     if (patch.systemPrompt !== undefined) set.system_prompt = patch.systemPrompt;
+    if (patch.approvalTools !== undefined) {
+      set.approval_tools = patch.approvalTools === null ? null : JSON.stringify(patch.approvalTools);
+    }
     if (Object.keys(set).length > 0) {
       this.#run.run(
         this.#db.updateTable('sessions').set(set).where('id', '=', id).where('account_id', '=', accountId).compile(),

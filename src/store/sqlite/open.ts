@@ -6,6 +6,7 @@ import { migrateToLatest } from '../migrations/index.js';
 import type { Database as Schema } from '../schema.js';
 import type { Store } from '../types.js';
 import { SqliteCatalog } from './catalog.js';
+import { SqliteEventLog } from './events.js';
 import { SqliteRunner } from './runner.js';
 import { SqliteTranscriptStore } from './transcripts.js';
 
@@ -55,6 +56,7 @@ export async function openSqliteStore(opts: SqliteStoreOptions): Promise<Store> 
     backend: 'sqlite',
     catalog: new SqliteCatalog(db, runner),
     transcripts: new SqliteTranscriptStore(db, runner),
+    events: new SqliteEventLog(db, runner),
     async ping() {
       runner.first(sql<{ ok: number }>`select 1 as ok`.compile(db));
     },

@@ -1,0 +1,58 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../schema.js';
+import { toInt } from '../rows.js';
+import type { EventLog, StoredEvent } from '../types.js';
+import type { SqliteRunner } from './runner.js';
+
+/** The turn event log on SQLite: one row per event, keyed (turn_id, seq). */
+export class SqliteEventLog implements EventLog {
+  readonly #db: Kysely<Database>;
+  readonly #run: SqliteRunner;
+
+  constructor(db: Kysely<Database>, run: SqliteRunner) {
+    this.#db = db;
+    this.#run = run;
+  }
+
+  async append(turnId: string, events: StoredEvent[], now: number): Promise<void> {
+    if (events.length === 0) return;
+    this.#run.write(() => {
+      for (const e of events) {
+        this.#run.run(
+          this.#db
+            .insertInto('turn_events')
+            .values({ turn_id: turnId, seq: e.seq, type: e.type, data: JSON.stringify(e.data), created_at: now })
+            .onConflict((oc) => oc.columns(['turn_id', 'seq']).doNothing())
+            .compile(),
+        );
+      }
+    });
+  }
+
+  async read(turnId: string, afterSeq: number, limit: number): Promise<StoredEvent[]> {
+    const rows = this.#run.all(
+      this.#db
+        .selectFrom('turn_events')
+        .select(['seq', 'type', 'data'])
+        .where('turn_id', '=', turnId)
+        .where('seq', '>', afterSeq)
+        .orderBy('seq')
+        .limit(limit)
+        .compile(),
+    );
+    return rows.map((r) => ({ seq: toInt(r.seq), type: r.type, data: JSON.parse(r.data) as Record<string, unknown> }));
+  }
+
+  async prune(cutoff: number): Promise<number> {
+    return this.#run.write(() =>
+      this.#run.run(
+        this.#db
+          .deleteFrom('turn_events')
+          .where('turn_id', 'in', (eb) =>
+            eb.selectFrom('turns').select('id').where('finished_at', 'is not', null).where('finished_at', '<', cutoff),
+          )
+          .compile(),
+      ),
+    );
+  }
+}
