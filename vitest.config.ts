@@ -8,6 +8,8 @@ export default defineConfig({
     hookTimeout: 60_000,
     globalSetup: ['test/global-setup.ts'],
     pool: 'forks',
+    // Lets the backpressure test measure the heap after a full collection.
+    execArgv: ['--expose-gc'],
     maxWorkers: 2,
   },
 });
