@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { query, type Options, type Query, type SDKMessage } from '@anthropic-ai/claude-agent-sdk';
 import { Inbox } from '../../src/runtime/inbox.js';
+import { nowMs } from './stats.js';
 
 export interface BareSetup {
   /** Working directory, HOME and CLAUDE_CONFIG_DIR of the bare processes (a temp dir). */
@@ -56,7 +57,11 @@ export class BareLoop {
   private readonly pending = new Map<string, { resolve: (m: Result) => void; reject: (e: unknown) => void }>();
   private readonly reader: Promise<void>;
 
-  constructor(options: Options) {
+  /** `onMessage` sees every SDK message as it arrives, stamped with `nowMs()` (e.g. stream_events). */
+  constructor(
+    options: Options,
+    private readonly onMessage?: (m: SDKMessage, atMs: number) => void,
+  ) {
     this.q = query({ prompt: this.inbox, options });
     this.reader = this.read();
   }
@@ -79,6 +84,7 @@ export class BareLoop {
     let error: unknown = new Error('the bare loop ended');
     try {
       for await (const m of this.q) {
+        this.onMessage?.(m, nowMs());
         if (m.type !== 'result') continue;
         const uuid = (m as { user_message_uuid?: string }).user_message_uuid;
         const waiter = uuid === undefined ? undefined : this.pending.get(uuid);

@@ -9,6 +9,9 @@ export function pct(xs: number[], p: number): number {
 
 export const median = (xs: number[]) => pct(xs, 50);
 
+/** Wall-clock ms with sub-ms precision (same epoch as Date.now(), so stamps from one process compare). */
+export const nowMs = () => performance.timeOrigin + performance.now();
+
 export const mb = (bytes: number) => bytes / (1024 * 1024);
 
 /** Wall time of `fn` in ms, with its value. */

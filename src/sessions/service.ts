@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { NotFoundError, SessionBusyError } from '../errors.js';
-import type { AgentEvent } from '../runtime/events.js';
 import type { PermissionDecision } from '../runtime/permissions.js';
 import type { PoolStats } from '../runtime/pool.js';
 import type { RunTurnResult, TurnRequest } from '../runtime/runtime.js';
@@ -103,4 +102,3 @@ export class SessionService {
   }
 }
 
-export type { AgentEvent };
