@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { MessageTooLargeError, NotFoundError, ShuttingDownError } from '../errors.js';
 import type { PermissionDecision } from '../runtime/permissions.js';
+import { zeroUsage } from '../runtime/turn-mapper.js';
 import type { AgentEvent } from '../runtime/events.js';
 import type { EventLog, SessionRecord, TurnOutcome, TurnRecord } from '../store/types.js';
 import { turnCostUsd } from './cost.js';
@@ -159,12 +160,12 @@ export class TurnService {
     try {
       await ticket.ready;
     } catch (err) {
-      if (err instanceof SupersededError) return interruptedOutcome(err.message);
+      if (err instanceof SupersededError) return emptyOutcome('interrupted', null, err.message);
       throw err;
     }
     try {
       if (!ticket.immediate) await catalog.markTurnRunning(ticket.turnId, clock.now());
-      if (ticket.interruptRequested) return interruptedOutcome('Interrupted before it started.');
+      if (ticket.interruptRequested) return emptyOutcome('interrupted', null, 'Interrupted before it started.');
       const session = await this.sessions.get(input.accountId, sessionId);
       stream.emit('turn.started', { turn_id: ticket.turnId, session_id: sessionId });
       const r = await runtime.runTurn({
@@ -193,22 +194,23 @@ export class TurnService {
     } catch (err) {
       // A bug below us must still end the turn in the catalog, never leave it "running".
       log.error({ err, session_id: sessionId }, 'turn failed unexpectedly');
-      return { ...interruptedOutcome(''), status: 'failed', errorCode: 'agent_error', errorMessage: `The turn failed: ${(err as Error).message}` };
+      return emptyOutcome('failed', 'agent_error', `The turn failed: ${(err as Error).message}`);
     }
   }
 }
 
-function interruptedOutcome(message: string): TurnOutcome {
+/** The outcome of a turn that never reached the agent (or failed around it). */
+function emptyOutcome(status: 'interrupted' | 'failed', errorCode: string | null, message: string): TurnOutcome {
   return {
-    status: 'interrupted',
+    status,
     responseText: '',
     toolCalls: [],
-    usage: { input_tokens: 0, output_tokens: 0, cache_read_input_tokens: 0, cache_creation_input_tokens: 0 },
+    usage: zeroUsage(),
     costUsd: 0,
     durationMs: 0,
     numTurns: 0,
-    errorCode: null,
-    errorMessage: message || null,
+    errorCode,
+    errorMessage: message,
     model: null,
   };
 }

@@ -1,8 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../helpers/harness.js';
+import { historyOf, startTestServer, type TestServer } from '../helpers/harness.js';
 import { waitFor } from '../helpers/procs.js';
 
-const historyOf = (text: string) => Number(/\[history: (\d+) messages\]/.exec(text)?.[1] ?? NaN);
 const SLOW = `MOCK slow 30 ${Array.from({ length: 40 }, (_, i) => `w${i}`).join(' ')}`;
 
 /** One turn at a time per session, whatever arrives at once; caps per session and per account. */

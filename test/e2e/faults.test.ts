@@ -1,8 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../helpers/harness.js';
+import { historyOf, startTestServer, type TestServer } from '../helpers/harness.js';
 import { claudeChildren, waitFor } from '../helpers/procs.js';
 
-const historyOf = (text: string) => Number(/\[history: (\d+) messages\]/.exec(text)?.[1] ?? NaN);
 const SLOW = `MOCK slow 100 ${Array.from({ length: 60 }, (_, i) => `w${i}`).join(' ')}`;
 
 /** Interrupts, crashes and model faults end the turn clearly, and the session carries on. */

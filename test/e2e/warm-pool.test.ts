@@ -1,8 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../helpers/harness.js';
+import { historyOf, startTestServer, type TestServer } from '../helpers/harness.js';
 import { claudeChildren, waitFor } from '../helpers/procs.js';
 
-const historyOf = (text: string) => Number(/\[history: (\d+) messages\]/.exec(text)?.[1] ?? NaN);
 
 /** The warm pool with the real `claude` binary: reuse, bounds, eviction, idle timeout, rebuilds. */
 describe('warm session pool', () => {

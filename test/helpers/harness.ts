@@ -9,6 +9,9 @@ import { loadConfig, type Config } from '../../src/config/config.js';
 import { createServer, type Server } from '../../src/server.js';
 import { startFakeOpenMeteo, type FakeOpenMeteo } from '../tools/fake-open-meteo.js';
 
+/** The mock model echoes how many messages of history it was sent: `[history: N messages]`. */
+export const historyOf = (text: string) => Number(/\[history: (\d+) messages\]/.exec(text)?.[1] ?? NaN);
+
 /** Environment every test server gets: the mock model, a local fake weather API, quick retries. */
 export function testEnv(dataDir: string, mock: MockModel, weather: FakeOpenMeteo): Record<string, string> {
   return {
