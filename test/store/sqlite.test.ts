@@ -1,31 +1,16 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { foldSessionSummary } from '@anthropic-ai/claude-agent-sdk';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openSqliteDatabase, openSqliteStore } from '../../src/store/sqlite/open.js';
 import type { Store, TranscriptStore } from '../../src/store/types.js';
 import { catalogContract } from './catalog.contract.js';
+import { APPEND_WORKER, startReady, succeeded } from './fixtures/children.js';
 import { eventLogContract } from './events.contract.js';
 import { transcriptStoreContract } from './transcripts.contract.js';
-
-/** Starts a child running `script` under tsx and resolves once it prints its first line. */
-async function startReady(script: string, args: string[]): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const [line] = (await Promise.race([once(child.stdout!, 'data'), once(child, 'exit')])) as [unknown];
-  if (String(line).trim() !== 'ready') throw new Error(`worker did not start: ${String(line)}`);
-  return child;
-}
-
-async function succeeded(child: ChildProcess): Promise<void> {
-  const [code] = (child.exitCode !== null ? [child.exitCode] : await once(child, 'exit')) as [number | null];
-  if (code !== 0) throw new Error(`worker exited with ${code}`);
-}
 
 /** A temp directory plus every store opened in it, closed and removed together. */
 async function tempDb() {
@@ -154,9 +139,8 @@ describe('sqlite specifics', () => {
   it('two processes appending to one session lose nothing and keep per-writer order', async () => {
     const t = await temp();
     await (await t.open()).close(); // migrate first so the children race only on appends
-    const worker = fileURLToPath(new URL('./fixtures/append-worker.ts', import.meta.url));
     const count = 200;
-    const children = await Promise.all(['P', 'Q'].map((tag) => startReady(worker, [t.path, tag, String(count)])));
+    const children = await Promise.all(['P', 'Q'].map((tag) => startReady(APPEND_WORKER, [t.path, tag, String(count)])));
     for (const child of children) child.stdin!.end('go\n');
     await Promise.all(children.map(succeeded));
     const store = await t.open();

@@ -21,9 +21,17 @@ export function migrationProvider(backend: Backend): MigrationProvider {
 /**
  * Brings the database to the latest schema. Throws the first migration error so a store never
  * opens on a half-migrated schema.
+ *
+ * `schema` (PostgreSQL) names the schema the bookkeeping tables live in. Without it Kysely asks
+ * "does a `kysely_migration` table exist in ANY schema?", so a store opened on a fresh schema of
+ * a database where another schema is already migrated would skip creating its own and fail.
  */
-export async function migrateToLatest(db: Kysely<any>, backend: Backend): Promise<void> {
-  const migrator = new Migrator({ db, provider: migrationProvider(backend) });
+export async function migrateToLatest(db: Kysely<any>, backend: Backend, schema?: string): Promise<void> {
+  const migrator = new Migrator({
+    db,
+    provider: migrationProvider(backend),
+    ...(schema !== undefined ? { migrationTableSchema: schema } : {}),
+  });
   const { error, results } = await migrator.migrateToLatest();
   if (error !== undefined) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';

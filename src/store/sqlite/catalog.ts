@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import { StoreConflictError, StoreNotFoundError } from '../errors.js';
-import { sessionFromRow, turnFromRow, ZERO_USAGE } from '../rows.js';
+import { sessionFromRow, turnFromRow } from '../rows.js';
 import type { Database } from '../schema.js';
 import type {
   Catalog,
@@ -15,9 +15,15 @@ import type {
   TurnOutcome,
   TurnRecord,
 } from '../types.js';
+import {
+  ACTIVE_TURN,
+  finishedTurnValues,
+  keepArchived,
+  newSessionValues,
+  newTurnValues,
+  sessionPatchValues,
+} from '../values.js';
 import type { SqliteRunner } from './runner.js';
-
-const ACTIVE_TURN: readonly string[] = ['queued', 'running'];
 
 /**
  * Sessions and turns over SQLite.
@@ -39,25 +45,7 @@ export class SqliteCatalog implements Catalog {
     const changed = this.#run.run(
       this.#db
         .insertInto('sessions')
-        .values({
-          id: session.id,
-          account_id: session.accountId,
-          title: session.title ?? null,
-          tags: JSON.stringify(session.tags ?? []),
-          status: 'idle',
-          model: session.model ?? null,
-          system_prompt: session.systemPrompt ?? null,
-          approval_tools: session.approvalTools ? JSON.stringify(session.approvalTools) : null,
-          created_at: now,
-          last_active_at: now,
-          turn_count: 0,
-          input_tokens: 0,
-          output_tokens: 0,
-          cache_read_tokens: 0,
-          cache_write_tokens: 0,
-          cost_usd: 0,
-          forked_from: session.forkedFrom ?? null,
-        })
+        .values(newSessionValues(session, now))
         // Session ids are global (they are the SDK's ids), so a clash in any account is a conflict.
         .onConflict((oc) => oc.column('id').doNothing())
         .compile(),
@@ -101,20 +89,7 @@ export class SqliteCatalog implements Catalog {
   }
 
   async updateSession(accountId: string, id: string, patch: SessionPatch): Promise<SessionRecord | null> {
-    const set: {
-      title?: string | null;
-      tags?: string;
-      model?: string | null;
-      system_prompt?: string | null;
-      approval_tools?: string | null;
-    } = {};
-    if (patch.title !== undefined) set.title = patch.title;
-    if (patch.tags !== undefined) set.tags = JSON.stringify(patch.tags);
-    if (patch.model !== undefined) set.model = patch.model;
-    if (patch.systemPrompt !== undefined) set.system_prompt = patch.systemPrompt;
-    if (patch.approvalTools !== undefined) {
-      set.approval_tools = patch.approvalTools === null ? null : JSON.stringify(patch.approvalTools);
-    }
+    const set = sessionPatchValues(patch);
     if (Object.keys(set).length > 0) {
       this.#run.run(
         this.#db.updateTable('sessions').set(set).where('id', '=', id).where('account_id', '=', accountId).compile(),
@@ -146,23 +121,7 @@ export class SqliteCatalog implements Catalog {
       const changed = this.#run.run(
         this.#db
           .insertInto('turns')
-          .values({
-            id: turn.id,
-            session_id: turn.sessionId,
-            seq,
-            status: turn.status,
-            prompt: turn.prompt,
-            response_text: '',
-            tool_calls: '[]',
-            usage: JSON.stringify(ZERO_USAGE),
-            cost_usd: 0,
-            duration_ms: 0,
-            num_turns: 0,
-            error_code: null,
-            error_message: null,
-            created_at: now,
-            finished_at: null,
-          })
+          .values(newTurnValues(turn, seq, now))
           .onConflict((oc) => oc.column('id').doNothing())
           .compile(),
       );
@@ -192,18 +151,7 @@ export class SqliteCatalog implements Catalog {
       this.#run.run(
         this.#db
           .updateTable('turns')
-          .set({
-            status: outcome.status,
-            response_text: outcome.responseText,
-            tool_calls: JSON.stringify(outcome.toolCalls),
-            usage: JSON.stringify(outcome.usage),
-            cost_usd: outcome.costUsd,
-            duration_ms: outcome.durationMs,
-            num_turns: outcome.numTurns,
-            error_code: outcome.errorCode,
-            error_message: outcome.errorMessage,
-            finished_at: now,
-          })
+          .set(finishedTurnValues(outcome, now))
           .where('id', '=', turnId)
           .compile(),
       );
@@ -319,9 +267,4 @@ export class SqliteCatalog implements Catalog {
     if (row === undefined) throw new StoreNotFoundError(`turn ${id} not found`);
     return turnFromRow(row);
   }
-}
-
-/** Archiving is the user's decision; turn bookkeeping never un-archives a session. */
-function keepArchived(current: SessionStatus, next: SessionStatus): SessionStatus {
-  return current === 'archived' ? 'archived' : next;
 }

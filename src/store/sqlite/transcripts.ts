@@ -8,6 +8,7 @@ import type { Kysely } from 'kysely';
 import { toInt } from '../rows.js';
 import type { Database } from '../schema.js';
 import type { TranscriptStore } from '../types.js';
+import { entryRows, insertedEntries, subpathOf } from '../values.js';
 import type { SqliteRunner } from './runner.js';
 
 /** Rows per INSERT: 6 bound values each stays far below SQLite's 32,766-variable limit. */
@@ -42,11 +43,7 @@ export class SqliteTranscriptStore implements TranscriptStore {
     const subpath = subpathOf(key);
     // An empty batch must not create the key: load() keeps returning null.
     if (entries.length === 0) return;
-    const rows = entries.map((entry) => ({
-      entry,
-      uuid: typeof entry.uuid === 'string' && entry.uuid !== '' ? entry.uuid : null,
-      json: JSON.stringify(entry),
-    }));
+    const rows = entryRows(entries);
 
     this.#run.write(() => {
       const now = this.#now();
@@ -76,12 +73,7 @@ export class SqliteTranscriptStore implements TranscriptStore {
       }
       if (subpath !== '' || !insertedAny) return;
 
-      // Only the first occurrence of a uuid in the batch was inserted; later ones were dupes.
-      const fresh: SessionStoreEntry[] = [];
-      for (const r of rows) {
-        if (r.uuid === null) fresh.push(r.entry);
-        else if (insertedUuids.delete(r.uuid)) fresh.push(r.entry);
-      }
+      const fresh = insertedEntries(rows, insertedUuids);
       const prev = this.#summary(key);
       const mtime = Math.max(now, (prev?.mtime ?? 0) + 1);
       const next = foldSessionSummary(prev, { projectKey: key.projectKey, sessionId: key.sessionId }, fresh, {
@@ -202,15 +194,4 @@ export class SqliteTranscriptStore implements TranscriptStore {
     if (row === undefined) return undefined;
     return { sessionId: key.sessionId, mtime: toInt(row.mtime), data: JSON.parse(row.data) as Record<string, unknown> };
   }
-}
-
-/**
- * The stored subpath for a key: '' is the main transcript. The SDK documents an empty-string
- * subpath as invalid; refusing it keeps a caller bug from silently writing to (or deleting) the
- * main transcript.
- */
-function subpathOf(key: SessionKey): string {
-  if (key.subpath === undefined) return '';
-  if (key.subpath === '') throw new TypeError('SessionKey.subpath must be omitted for the main transcript, not empty');
-  return key.subpath;
 }

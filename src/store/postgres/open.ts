@@ -1,0 +1,75 @@
+import { Kysely, PostgresDialect, sql, CompiledQuery } from 'kysely';
+import pg from 'pg';
+import { migrateToLatest } from '../migrations/index.js';
+import type { Database as Schema } from '../schema.js';
+import type { Store } from '../types.js';
+import { PostgresCatalog } from './catalog.js';
+import { PostgresEventLog } from './events.js';
+import { PostgresTranscriptStore } from './transcripts.js';
+
+export interface PostgresStoreOptions {
+  /** A libpq-style connection URL, e.g. postgres://user@host:5432/db. */
+  url: string;
+  /** Schema to work in (set as the search_path of every pooled connection); must already exist. */
+  schema?: string;
+  /** Maximum pooled connections; default 10. */
+  poolSize?: number;
+}
+
+/**
+ * Opens a PostgreSQL-backed `Store` and migrates its schema to the latest version.
+ *
+ * Unlike SQLite there is no reason to run statements synchronously: the server does the locking,
+ * so a transaction may span `await`s without blocking other connections of this process. Every
+ * statement goes through Kysely's own async execution and `db.transaction()`.
+ *
+ * Several processes may open the same database at once: the bookkeeping tables are created with
+ * IF NOT EXISTS (Kysely re-checks after a lost race) and the migrations themselves run inside
+ * Kysely's migration transaction under a `pg_advisory_lock`, re-reading which have run once it
+ * holds the lock. test/store/postgres.test.ts opens one fresh schema from several stores at once.
+ */
+export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Store> {
+  const pool = new pg.Pool({ connectionString: opts.url, max: opts.poolSize ?? 10 });
+  // An idle pooled client whose connection drops emits 'error' on the pool; unhandled, that
+  // would crash the process. The pool discards the client and the next query reconnects (or
+  // fails, which ping() reports), so there is nothing more to do here.
+  pool.on('error', () => {});
+  const schema = opts.schema;
+  const db = new Kysely<Schema>({
+    dialect: new PostgresDialect({
+      pool,
+      // Awaited before the connection serves its first query, unlike pool.on('connect').
+      onCreateConnection:
+        schema === undefined
+          ? undefined
+          : async (conn) => {
+              await conn.executeQuery(CompiledQuery.raw(`set search_path to ${pg.escapeIdentifier(schema)}`));
+            },
+    }),
+  });
+  try {
+    const { rows } = await sql<{ schema: string | null }>`select current_schema() as schema`.execute(db);
+    const current = rows[0]?.schema ?? null;
+    // search_path silently skips schemas that do not exist; fail here rather than at CREATE TABLE.
+    if (current === null) throw new Error(`PostgreSQL schema "${schema ?? ''}" does not exist`);
+    await migrateToLatest(db, 'postgres', current);
+  } catch (err) {
+    await db.destroy();
+    throw err;
+  }
+  let closed: Promise<void> | undefined;
+  return {
+    backend: 'postgres',
+    catalog: new PostgresCatalog(db),
+    transcripts: new PostgresTranscriptStore(db),
+    events: new PostgresEventLog(db),
+    async ping() {
+      await sql`select 1`.execute(db);
+    },
+    close() {
+      // destroy() ends the pool; a second close must not call pool.end() twice (it throws).
+      closed ??= db.destroy();
+      return closed;
+    },
+  };
+}

@@ -1,0 +1,129 @@
+import type { SessionKey, SessionStoreEntry } from '@anthropic-ai/claude-agent-sdk';
+import type { Insertable, Updateable } from 'kysely';
+import { ZERO_USAGE } from './rows.js';
+import type { SessionsTable, TurnsTable } from './schema.js';
+import type { NewSession, NewTurn, SessionPatch, SessionStatus, TurnOutcome } from './types.js';
+
+/**
+ * What every backend writes, as plain column values: the write-side twin of `rows.ts`. Backends
+ * differ in how they run statements (SQLite synchronously, PostgreSQL over a pool), not in what
+ * a new session, a finished turn or a transcript row contains, so that lives here once.
+ */
+
+/** Turn statuses that still hold their session `running`; crash recovery fails these. */
+export const ACTIVE_TURN: readonly string[] = ['queued', 'running'];
+
+/** Archiving is the user's decision; turn bookkeeping never un-archives a session. */
+export function keepArchived(current: SessionStatus, next: SessionStatus): SessionStatus {
+  return current === 'archived' ? 'archived' : next;
+}
+
+export function newSessionValues(session: NewSession, now: number): Insertable<SessionsTable> {
+  return {
+    id: session.id,
+    account_id: session.accountId,
+    title: session.title ?? null,
+    tags: JSON.stringify(session.tags ?? []),
+    status: 'idle',
+    model: session.model ?? null,
+    system_prompt: session.systemPrompt ?? null,
+    approval_tools: session.approvalTools ? JSON.stringify(session.approvalTools) : null,
+    created_at: now,
+    last_active_at: now,
+    turn_count: 0,
+    input_tokens: 0,
+    output_tokens: 0,
+    cache_read_tokens: 0,
+    cache_write_tokens: 0,
+    cost_usd: 0,
+    forked_from: session.forkedFrom ?? null,
+  };
+}
+
+/** The columns a patch changes; empty when it changes nothing. */
+export function sessionPatchValues(patch: SessionPatch): Updateable<SessionsTable> {
+  const set: Updateable<SessionsTable> = {};
+  if (patch.title !== undefined) set.title = patch.title;
+  if (patch.tags !== undefined) set.tags = JSON.stringify(patch.tags);
+  if (patch.model !== undefined) set.model = patch.model;
+  if (patch.systemPrompt !== undefined) set.system_prompt = patch.systemPrompt;
+  if (patch.approvalTools !== undefined) {
+    set.approval_tools = patch.approvalTools === null ? null : JSON.stringify(patch.approvalTools);
+  }
+  return set;
+}
+
+export function newTurnValues(turn: NewTurn, seq: number, now: number): Insertable<TurnsTable> {
+  return {
+    id: turn.id,
+    session_id: turn.sessionId,
+    seq,
+    status: turn.status,
+    prompt: turn.prompt,
+    response_text: '',
+    tool_calls: '[]',
+    usage: JSON.stringify(ZERO_USAGE),
+    cost_usd: 0,
+    duration_ms: 0,
+    num_turns: 0,
+    error_code: null,
+    error_message: null,
+    created_at: now,
+    finished_at: null,
+  };
+}
+
+export function finishedTurnValues(outcome: TurnOutcome, now: number): Updateable<TurnsTable> {
+  return {
+    status: outcome.status,
+    response_text: outcome.responseText,
+    tool_calls: JSON.stringify(outcome.toolCalls),
+    usage: JSON.stringify(outcome.usage),
+    cost_usd: outcome.costUsd,
+    duration_ms: outcome.durationMs,
+    num_turns: outcome.numTurns,
+    error_code: outcome.errorCode,
+    error_message: outcome.errorMessage,
+    finished_at: now,
+  };
+}
+
+/**
+ * The stored subpath for a key: '' is the main transcript. The SDK documents an empty-string
+ * subpath as invalid; refusing it keeps a caller bug from silently writing to (or deleting) the
+ * main transcript.
+ */
+export function subpathOf(key: SessionKey): string {
+  if (key.subpath === undefined) return '';
+  if (key.subpath === '') throw new TypeError('SessionKey.subpath must be omitted for the main transcript, not empty');
+  return key.subpath;
+}
+
+/** A transcript entry ready to insert: its idempotency key (null = never dedupes) and its JSON. */
+export interface EntryRow {
+  entry: SessionStoreEntry;
+  uuid: string | null;
+  json: string;
+}
+
+export function entryRows(entries: SessionStoreEntry[]): EntryRow[] {
+  return entries.map((entry) => ({
+    entry,
+    uuid: typeof entry.uuid === 'string' && entry.uuid !== '' ? entry.uuid : null,
+    json: JSON.stringify(entry),
+  }));
+}
+
+/**
+ * The entries an insert actually added, in batch order, given the uuids its RETURNING reported.
+ * Only the first occurrence of a uuid in the batch was inserted; later ones were dupes.
+ */
+export function insertedEntries(rows: EntryRow[], insertedUuids: Set<string>): SessionStoreEntry[] {
+  const remaining = new Set(insertedUuids);
+  const fresh: SessionStoreEntry[] = [];
+  for (const r of rows) {
+    if (r.uuid === null) fresh.push(r.entry);
+    else if (remaining.delete(r.uuid)) fresh.push(r.entry);
+  }
+  return fresh;
+}
