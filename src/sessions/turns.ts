@@ -3,7 +3,7 @@ import { MessageTooLargeError, NotFoundError, ShuttingDownError } from '../error
 import type { PermissionDecision } from '../runtime/permissions.js';
 import { zeroUsage } from '../runtime/turn-mapper.js';
 import type { AgentEvent } from '../runtime/events.js';
-import type { EventLog, SessionRecord, TurnOutcome, TurnRecord } from '../store/types.js';
+import type { EventLog, TurnOutcome, TurnRecord } from '../store/types.js';
 import { turnCostUsd } from './cost.js';
 import type { SessionDeps, SessionService } from './service.js';
 import { SupersededError, TurnLanes, type IfBusy, type LaneLimits, type Ticket } from './turn-lanes.js';
@@ -22,7 +22,7 @@ export interface StartedTurn {
   sessionId: string;
   turnId: string;
   /** Settles when the turn has ended and its event stream is closed. */
-  done: Promise<{ session: SessionRecord; turn: TurnRecord }>;
+  done: Promise<{ turn: TurnRecord }>;
 }
 
 export interface TurnDeps extends SessionDeps {
@@ -53,7 +53,7 @@ export class TurnService {
   }
 
   /** Runs one turn and returns it finished. */
-  async send(input: SendMessageInput): Promise<{ session: SessionRecord; turn: TurnRecord }> {
+  async send(input: SendMessageInput): Promise<{ turn: TurnRecord }> {
     return (await this.start(input)).done;
   }
 
@@ -91,13 +91,20 @@ export class TurnService {
 
   private async complete(ticket: Ticket, input: SendMessageInput, sessionId: string, stream: TurnStream) {
     const { catalog, clock } = this.deps;
-    const outcome = await this.runWhenReady(ticket, input, sessionId, stream);
-    const turn = await catalog.finishTurn(ticket.turnId, outcome, clock.now());
-    const view = turnView(turn);
-    if (turn.status === 'failed') stream.emit('turn.failed', { code: view.error?.code, message: view.error?.message, turn: view });
-    else stream.emit('turn.finished', { turn: view });
-    await stream.flush();
-    return { session: await this.sessions.get(input.accountId, sessionId), turn };
+    try {
+      const outcome = await this.runWhenReady(ticket, input, sessionId, stream);
+      const turn = await catalog.finishTurn(ticket.turnId, outcome, clock.now());
+      const view = turnView(turn);
+      if (turn.status === 'failed') stream.emit('turn.failed', { code: view.error?.code, message: view.error?.message, turn: view });
+      else stream.emit('turn.finished', { turn: view });
+      return { turn };
+    } catch (err) {
+      // Recording the turn failed (the store, most likely): its stream must still end, never hang.
+      stream.emit('turn.failed', { code: 'internal_error', message: `The turn could not be recorded: ${(err as Error).message}` });
+      throw err;
+    } finally {
+      await stream.flush();
+    }
   }
 
   /** Interrupts the session's running turn (only if it is `onlyTurnId`, when given). */
