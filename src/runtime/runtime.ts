@@ -94,7 +94,7 @@ export class AgentRuntime {
       const want = { fingerprint: JSON.stringify([model, systemPrompt]), turnBudgetUsd: this.opts.model.maxBudgetUsd };
       const session = await this.pool.acquire(req.sessionId, want, async () => {
         coldStart = true;
-        return this.spawn(req, model, systemPrompt);
+        return this.spawn(req, model, systemPrompt, want.fingerprint);
       });
       try {
         const turn = session.runTurn({
@@ -152,14 +152,14 @@ export class AgentRuntime {
     await this.pool.close({ code: 'server_restarted', message: 'The server shut down during this turn.' });
   }
 
-  private async spawn(req: TurnRequest, model: string, systemPrompt: string | null): Promise<WarmSession> {
+  private async spawn(req: TurnRequest, model: string, systemPrompt: string | null, fingerprint: string): Promise<WarmSession> {
     const cwd = path.join(this.opts.workspacesDir, workspaceNameFor(req.accountId));
     await mkdir(cwd, { recursive: true });
     const resume = await this.opts.transcripts.exists(this.projectKey(req.accountId), req.sessionId);
     const log = this.opts.log.child({ session_id: req.sessionId });
     return new WarmSession(
       req.sessionId,
-      JSON.stringify([model, systemPrompt]),
+      fingerprint,
       this.options(req.accountId, req.sessionId, resume, cwd, model, systemPrompt),
       req.priorCostUsd,
       resume,
