@@ -8,6 +8,7 @@ import { AgentRuntime } from './runtime/runtime.js';
 import { SessionService, type Clock } from './sessions/service.js';
 import { LocalEventHub } from './sessions/turn-stream.js';
 import { TurnService } from './sessions/turns.js';
+import { openPostgresStore } from './store/postgres/open.js';
 import { openSqliteStore } from './store/sqlite/open.js';
 import type { Store } from './store/types.js';
 import { loadMcpConfig } from './tools/mcp-config.js';
@@ -40,7 +41,7 @@ export interface ServerDeps {
  */
 export async function createServer({ config, log, clock = { now: Date.now }, fetch: fetchImpl = fetch }: ServerDeps): Promise<Server> {
   await mkdir(config.dataDir, { recursive: true });
-  const store = await openSqliteStore({ path: config.databasePath });
+  const store = config.postgres ? await openPostgresStore(config.postgres) : await openSqliteStore({ path: config.databasePath });
 
   // No key: answer from the built-in mock model so the service works offline, and say so loudly.
   let demoModel: MockModel | null = null;

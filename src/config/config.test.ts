@@ -41,6 +41,17 @@ describe('loadConfig', () => {
     expect(c.tools.weather).toBe(false);
   });
 
+  it('selects PostgreSQL only for a postgres:// DATABASE_URL', () => {
+    expect(loadConfig({}).postgres).toBeUndefined();
+    expect(loadConfig({ DATABASE_URL: 'postgres://u@h:5432/db', DATABASE_SCHEMA: 'agents' }).postgres).toEqual({
+      url: 'postgres://u@h:5432/db',
+      schema: 'agents',
+      poolSize: 10,
+    });
+    expect(() => loadConfig({ DATABASE_URL: 'mysql://x' })).toThrow(/DATABASE_URL="mysql:\/\/x"/);
+    expect(() => loadConfig({ DATABASE_URL: 'postgres://x', DATABASE_SCHEMA: 'Bad-Name' })).toThrow(/DATABASE_SCHEMA/);
+  });
+
   it('treats an empty API key as no key (demo mode)', () => {
     expect(loadConfig({ ANTHROPIC_API_KEY: '  ' }).model.apiKey).toBeUndefined();
   });

@@ -48,6 +48,15 @@ const envSchema = z.object({
   DATA_DIR: z.string().min(1).default('./data'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_PRETTY: bool(false),
+  /** postgres://… makes PostgreSQL the store; unset keeps the embedded SQLite file. */
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'expected a postgres:// URL')
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
+  /** PostgreSQL schema to use (it must exist). */
+  DATABASE_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'a lower-case schema name').default('public'),
+  DATABASE_POOL_SIZE: int(10, 1),
 
   ANTHROPIC_API_KEY: optionalString,
   ANTHROPIC_BASE_URL: z.url().optional().or(z.literal('').transform(() => undefined)),
@@ -106,8 +115,11 @@ function toConfig(env: z.infer<typeof envSchema>) {
     port: env.PORT,
     host: env.HOST,
     dataDir,
-    /** SQLite catalog + transcripts. */
+    /** SQLite catalog + transcripts (used when no DATABASE_URL is set). */
     databasePath: path.join(dataDir, 'agent-api.db'),
+    postgres: env.DATABASE_URL
+      ? { url: env.DATABASE_URL, schema: env.DATABASE_SCHEMA, poolSize: env.DATABASE_POOL_SIZE }
+      : undefined,
     /** The CLI's config home: local transcript copies (the store holds the durable ones). */
     claudeConfigDir: path.join(dataDir, 'claude'),
     /** One stable working directory per account lives below this. */
