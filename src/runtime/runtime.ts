@@ -70,12 +70,24 @@ export interface RunTurnResult extends TurnEnd {
 export class AgentRuntime {
   private readonly pool: WarmPool;
   private readonly permissions: PermissionBroker;
+  /** Sessions deleted while this server runs (ids are UUIDs, never reused; a few bytes each). */
+  private readonly forgotten = new Set<string>();
+  /** The SessionStore the SDK mirrors into: ours, minus appends for forgotten sessions. */
+  private readonly mirror: TranscriptStore;
   /** Interrupts that arrived while a turn was still starting (spawning its process). */
   private readonly starting = new Map<string, { interrupted: boolean }>();
 
   constructor(private readonly opts: RuntimeOptions) {
     this.pool = new WarmPool(opts.pool, opts.log);
     this.permissions = new PermissionBroker(opts.approval.timeoutMs);
+    const store = opts.transcripts;
+    this.mirror = {
+      ...bindAll(store),
+      append: async (key, entries) => {
+        if (this.forgotten.has(key.sessionId)) return;
+        await store.append(key, entries);
+      },
+    };
   }
 
   /** The SDK project key of an account's transcripts (path-independent, see project-key.ts). */
@@ -131,8 +143,18 @@ export class AgentRuntime {
     return this.permissions.resolve(sessionId, requestId, decision);
   }
 
-  /** Ends a session's process (before its transcript is deleted). */
+  /** Ends a session's process; its next turn resumes it from the store in a new one. */
   async evict(sessionId: string): Promise<void> {
+    await this.pool.evict(sessionId, 'deleted');
+  }
+
+  /**
+   * Ends a session's process for good, before its transcript is deleted. A closing CLI still
+   * mirrors its last transcript lines (e.g. cost state) after it was told to stop, which would
+   * re-create the deleted transcript; appends for a forgotten session are therefore dropped.
+   */
+  async forget(sessionId: string): Promise<void> {
+    this.forgotten.add(sessionId);
     await this.pool.evict(sessionId, 'deleted');
   }
 
@@ -227,7 +249,20 @@ export class AgentRuntime {
       disallowedTools: ['AskUserQuestion'],
       mcpServersDelivery: 'initialize',
       includePartialMessages: true,
-      sessionStore: this.opts.transcripts,
+      sessionStore: this.mirror,
     };
   }
+}
+
+/** The store's methods bound to it, so they can be spread into a wrapper. */
+function bindAll(store: TranscriptStore): TranscriptStore {
+  return {
+    append: store.append.bind(store),
+    load: store.load.bind(store),
+    listSessions: store.listSessions.bind(store),
+    listSessionSummaries: store.listSessionSummaries.bind(store),
+    delete: store.delete.bind(store),
+    listSubkeys: store.listSubkeys.bind(store),
+    exists: store.exists.bind(store),
+  };
 }

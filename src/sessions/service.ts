@@ -12,7 +12,7 @@ export interface AgentRunner {
   runTurn(req: TurnRequest): Promise<RunTurnResult>;
   interrupt(sessionId: string): Promise<boolean>;
   resolvePermission(sessionId: string, requestId: string, decision: PermissionDecision): boolean;
-  evict(sessionId: string): Promise<void>;
+  forget(sessionId: string): Promise<void>;
   deleteLocalTranscript(accountId: string, sessionId: string): Promise<void>;
   stats(): Promise<PoolStats>;
   close(): Promise<void>;
@@ -82,7 +82,7 @@ export class SessionService {
   async delete(accountId: string, id: string): Promise<void> {
     await this.get(accountId, id);
     if (this.isBusy(id)) throw new SessionBusyError(id);
-    await this.deps.runtime.evict(id);
+    await this.deps.runtime.forget(id);
     const projectKey = this.deps.runtime.projectKey(accountId);
     await this.deps.transcripts.delete({ projectKey, sessionId: id });
     await this.deps.runtime.deleteLocalTranscript(accountId, id);

@@ -47,6 +47,8 @@ describe('the service on PostgreSQL', () => {
     expect(JSON.stringify(t.mock.requests.at(-1)!.body)).toContain('What is the weather in Paris?');
 
     expect((await t.request('DELETE', `/v1/sessions/${id}`)).status).toBe(204);
+    // The closing CLI mirrors its last lines after it was told to stop; none may re-create the transcript.
+    await new Promise((r) => setTimeout(r, 1500));
     const left = await admin.query(`select count(*)::int as n from ${schema}.transcript_entries where session_id = $1`, [id]);
     expect(left.rows[0].n).toBe(0);
   });
