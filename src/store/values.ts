@@ -1,7 +1,7 @@
 import type { SessionKey, SessionStoreEntry } from '@anthropic-ai/claude-agent-sdk';
 import type { Insertable, Updateable } from 'kysely';
 import { ZERO_USAGE } from './rows.js';
-import type { SessionsTable, TurnsTable } from './schema.js';
+import type { SessionsTable, TranscriptEntriesTable, TurnsTable } from './schema.js';
 import type { NewSession, NewTurn, SessionPatch, SessionStatus, TurnOutcome } from './types.js';
 
 /**
@@ -126,4 +126,21 @@ export function insertedEntries(rows: EntryRow[], insertedUuids: Set<string>): S
     else if (remaining.delete(r.uuid)) fresh.push(r.entry);
   }
   return fresh;
+}
+
+/** The `transcript_entries` rows of one append chunk. */
+export function entryValues(
+  key: SessionKey,
+  subpath: string,
+  rows: EntryRow[],
+  now: number,
+): Insertable<TranscriptEntriesTable>[] {
+  return rows.map((r) => ({
+    project_key: key.projectKey,
+    session_id: key.sessionId,
+    subpath,
+    uuid: r.uuid,
+    entry: r.json,
+    created_at: now,
+  }));
 }

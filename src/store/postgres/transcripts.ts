@@ -8,7 +8,7 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import { toInt } from '../rows.js';
 import type { Database } from '../schema.js';
 import type { TranscriptStore } from '../types.js';
-import { entryRows, insertedEntries, subpathOf } from '../values.js';
+import { entryRows, entryValues, insertedEntries, subpathOf } from '../values.js';
 
 /**
  * Rows per INSERT: 6 bound values each, 6,000 per statement, well under PostgreSQL's 65,535
@@ -64,16 +64,7 @@ export class PostgresTranscriptStore implements TranscriptStore {
         // A multi-row VALUES list gets identity values in list order, so load() keeps batch order.
         const returned = await tx
           .insertInto('transcript_entries')
-          .values(
-            chunk.map((r) => ({
-              project_key: key.projectKey,
-              session_id: key.sessionId,
-              subpath,
-              uuid: r.uuid,
-              entry: r.json,
-              created_at: now,
-            })),
-          )
+          .values(entryValues(key, subpath, chunk, now))
           .onConflict((oc) => oc.columns(['project_key', 'session_id', 'subpath', 'uuid']).doNothing())
           .returning('uuid')
           .execute();

@@ -8,7 +8,7 @@ import type { Kysely } from 'kysely';
 import { toInt } from '../rows.js';
 import type { Database } from '../schema.js';
 import type { TranscriptStore } from '../types.js';
-import { entryRows, insertedEntries, subpathOf } from '../values.js';
+import { entryRows, entryValues, insertedEntries, subpathOf } from '../values.js';
 import type { SqliteRunner } from './runner.js';
 
 /** Rows per INSERT: 6 bound values each stays far below SQLite's 32,766-variable limit. */
@@ -54,16 +54,7 @@ export class SqliteTranscriptStore implements TranscriptStore {
         const returned = this.#run.all(
           this.#db
             .insertInto('transcript_entries')
-            .values(
-              chunk.map((r) => ({
-                project_key: key.projectKey,
-                session_id: key.sessionId,
-                subpath,
-                uuid: r.uuid,
-                entry: r.json,
-                created_at: now,
-              })),
-            )
+            .values(entryValues(key, subpath, chunk, now))
             .onConflict((oc) => oc.columns(['project_key', 'session_id', 'subpath', 'uuid']).doNothing())
             .returning('uuid')
             .compile(),
