@@ -81,4 +81,5 @@ export type TurnErrorCode =
   | 'budget_exceeded'
   | 'agent_error'
   | 'agent_crashed'
-  | 'server_restarted';
+  | 'server_restarted'
+  | 'instance_lost';

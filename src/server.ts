@@ -4,9 +4,11 @@ import { startMockModel, type MockModel } from '../mock-model/server.js';
 import type { Config } from './config/config.js';
 import { createHttpApp, type ApiApp } from './http/app.js';
 import { reapOrphans } from './runtime/child-process.js';
+import { Control } from './cluster/control.js';
+import { Hub } from './cluster/hub.js';
+import { Membership } from './cluster/membership.js';
 import { AgentRuntime } from './runtime/runtime.js';
 import { SessionService, type Clock } from './sessions/service.js';
-import { LocalEventHub } from './sessions/turn-stream.js';
 import { TurnService } from './sessions/turns.js';
 import { openPostgresStore } from './store/postgres/open.js';
 import { openSqliteStore } from './store/sqlite/open.js';
@@ -75,8 +77,10 @@ export async function createServer({ config, log, clock = { now: Date.now }, fet
     log,
   });
 
-  const hub = new LocalEventHub();
-  const deps = { catalog: store.catalog, transcripts: store.transcripts, events: store.events, hub, runtime, clock, log };
+  const hub = new Hub(store.bus);
+  const control = new Control(store.bus, hub, log);
+  const { catalog, transcripts, events, queue } = store;
+  const deps = { catalog, transcripts, events, queue, hub, control, runtime, clock, log };
   const sessions = new SessionService(deps, (id) => turns.isBusy(id));
   const turns: TurnService = new TurnService(deps, sessions, { ...config.turns, maxMessageBytes: config.maxMessageBytes });
   // Event streams stay replayable for EVENT_RETENTION after their turn ended; older ones go.
@@ -92,8 +96,19 @@ export async function createServer({ config, log, clock = { now: Date.now }, fet
   const pruner = setInterval(() => void pruneEvents(), Math.min(config.events.retentionMs, 10 * 60_000)).unref();
   const reaped = await reapOrphans(config.claudeConfigDir);
   if (reaped.length > 0) log.warn({ pids: reaped }, 'killed agent processes orphaned by a previous server');
-  const orphans = await turns.recoverOrphans();
-  if (orphans > 0) log.warn({ turns: orphans }, 'marked turns left running by a previous process as failed');
+  await control.listen((req) => turns.handle(req));
+  const membership = new Membership({
+    queue: store.queue,
+    instanceId: control.instanceId,
+    shared: store.bus !== null,
+    leaseTtlMs: config.leaseTtlMs,
+    now: clock.now,
+    log,
+    onLost: (lost) => turns.closeLostTurns(lost),
+    onFenced: () => turns.abandonRunning(),
+  });
+  await membership.start();
+  log.info({ instance_id: control.instanceId, store: store.backend }, 'instance started');
 
   const app = createHttpApp({
     sessions,
@@ -116,7 +131,7 @@ export async function createServer({ config, log, clock = { now: Date.now }, fet
       startedAt: clock.now(),
       ping: () => store.ping(),
       draining: () => turns.draining,
-      runtime: async () => ({ ...(await runtime.stats()), queued: turns.lanes.queuedCount() }),
+      runtime: async () => ({ ...(await runtime.stats()), queued: turns.counts().queued }),
     },
   });
 
@@ -130,6 +145,7 @@ export async function createServer({ config, log, clock = { now: Date.now }, fet
     async close(graceMs = 0) {
       clearInterval(pruner);
       await turns.drain(graceMs);
+      await membership.stop();
       await store.close();
       await demoModel?.close();
     },

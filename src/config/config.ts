@@ -54,9 +54,11 @@ const envSchema = z.object({
     .regex(/^postgres(ql)?:\/\//, 'expected a postgres:// URL')
     .optional()
     .or(z.literal('').transform(() => undefined)),
-  /** PostgreSQL schema to use (it must exist). */
+  /** PostgreSQL schema to use (created if missing). */
   DATABASE_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'a lower-case schema name').default('public'),
   DATABASE_POOL_SIZE: int(10, 1),
+  /** With several instances on PostgreSQL: how long a silent instance keeps its turns before they fail. */
+  LEASE_TTL: duration('15s'),
 
   ANTHROPIC_API_KEY: optionalString,
   ANTHROPIC_BASE_URL: z.url().optional().or(z.literal('').transform(() => undefined)),
@@ -145,6 +147,7 @@ function toConfig(env: z.infer<typeof envSchema>) {
     },
     turns: { maxQueued: env.MAX_QUEUED_TURNS, accountMaxConcurrent: env.ACCOUNT_MAX_CONCURRENT_TURNS },
     shutdownGraceMs: env.SHUTDOWN_GRACE,
+    leaseTtlMs: env.LEASE_TTL,
     approval: { requiredTools: env.APPROVAL_REQUIRED_TOOLS, timeoutMs: env.APPROVAL_TIMEOUT },
     events: { retentionMs: env.EVENT_RETENTION, heartbeatMs: env.SSE_HEARTBEAT },
     maxMessageBytes: env.MAX_MESSAGE_BYTES,

@@ -14,7 +14,8 @@ export interface PoolMember {
   rssBytes: number;
 }
 
-export type EvictionReason = 'capacity' | 'memory' | 'idle_timeout' | 'settings_changed' | 'budget_spent' | 'deleted';
+/** `stale`: another instance ran a turn of the session since this process last did. */
+export type EvictionReason = 'capacity' | 'memory' | 'idle_timeout' | 'settings_changed' | 'budget_spent' | 'stale' | 'deleted';
 
 export interface EvictionPlan {
   evict: { id: string; reason: 'capacity' | 'memory' }[];

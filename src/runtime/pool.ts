@@ -43,6 +43,7 @@ export class WarmPool {
     idle_timeout: 0,
     settings_changed: 0,
     budget_spent: 0,
+    stale: 0,
     deleted: 0,
   };
   private readonly sweeper: NodeJS.Timeout;
@@ -60,13 +61,14 @@ export class WarmPool {
    */
   async acquire(
     id: string,
-    want: { fingerprint: string; turnBudgetUsd: number },
+    want: { fingerprint: string; turnBudgetUsd: number; stale: boolean },
     spawn: () => Promise<WarmSession>,
   ): Promise<WarmSession> {
     this.leases.set(id, (this.leases.get(id) ?? 0) + 1);
     try {
       const existing = this.sessions.get(id);
-      if (existing?.alive && existing.fingerprint !== want.fingerprint) await this.evict(id, 'settings_changed');
+      if (existing?.alive && want.stale) await this.evict(id, 'stale');
+      else if (existing?.alive && existing.fingerprint !== want.fingerprint) await this.evict(id, 'settings_changed');
       else if (existing?.alive && !existing.canAfford(want.turnBudgetUsd)) await this.evict(id, 'budget_spent');
       else if (existing?.alive) return existing;
       await this.makeRoom(id);

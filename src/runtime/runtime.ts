@@ -53,6 +53,8 @@ export interface TurnRequest {
   priorCostUsd: number;
   /** Extra tool rules that need approval in this session (added to the server's). */
   approvalTools: string[] | null;
+  /** The session ran a turn elsewhere since this server's warm process (if any) last saw it. */
+  stale?: boolean;
   onEvent: (event: AgentEvent) => void;
 }
 
@@ -103,7 +105,11 @@ export class AgentRuntime {
     const systemPrompt = req.systemPrompt ?? this.opts.model.systemPrompt ?? null;
     let coldStart = false;
     try {
-      const want = { fingerprint: JSON.stringify([model, systemPrompt]), turnBudgetUsd: this.opts.model.maxBudgetUsd };
+      const want = {
+        fingerprint: JSON.stringify([model, systemPrompt]),
+        turnBudgetUsd: this.opts.model.maxBudgetUsd,
+        stale: req.stale ?? false,
+      };
       const session = await this.pool.acquire(req.sessionId, want, async () => {
         coldStart = true;
         return this.spawn(req, model, systemPrompt, want.fingerprint);

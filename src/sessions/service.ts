@@ -43,7 +43,7 @@ export class SessionService {
   constructor(
     private readonly deps: SessionDeps,
     /** Whether a session has a turn in flight (deleting it then is refused). */
-    private readonly isBusy: (sessionId: string) => boolean,
+    private readonly isBusy: (sessionId: string) => Promise<boolean>,
   ) {}
 
   create(accountId: string, input: NewSessionInput = {}, id: string = randomUUID()): Promise<SessionRecord> {
@@ -81,7 +81,7 @@ export class SessionService {
   /** Deletes the catalog rows, the stored transcript (with subagent transcripts) and local copies. */
   async delete(accountId: string, id: string): Promise<void> {
     await this.get(accountId, id);
-    if (this.isBusy(id)) throw new SessionBusyError(id);
+    if (await this.isBusy(id)) throw new SessionBusyError(id);
     await this.deps.runtime.forget(id);
     const projectKey = this.deps.runtime.projectKey(accountId);
     await this.deps.transcripts.delete({ projectKey, sessionId: id });

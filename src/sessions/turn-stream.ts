@@ -1,42 +1,7 @@
 import type { Logger } from 'pino';
+import { turnKey, type Hub } from '../cluster/hub.js';
 import type { Catalog, EventLog, StoredEvent } from '../store/types.js';
-import { turnView } from './views.js';
-
-/** Wakes readers of a turn's event log when it grows. In-process here; across instances later. */
-export interface EventHub {
-  notify(turnId: string): void;
-  /** Resolves true when `turnId` gets new events, false after `timeoutMs` or on abort. */
-  wait(turnId: string, timeoutMs: number, signal?: AbortSignal): Promise<boolean>;
-}
-
-export class LocalEventHub implements EventHub {
-  private readonly waiters = new Map<string, Set<() => void>>();
-
-  notify(turnId: string): void {
-    const set = this.waiters.get(turnId);
-    if (!set) return;
-    this.waiters.delete(turnId);
-    for (const wake of set) wake();
-  }
-
-  wait(turnId: string, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
-    return new Promise((resolve) => {
-      const set = this.waiters.get(turnId) ?? new Set();
-      this.waiters.set(turnId, set);
-      const done = (woken: boolean) => {
-        clearTimeout(timer);
-        set.delete(wake);
-        signal?.removeEventListener('abort', onAbort);
-        resolve(woken);
-      };
-      const wake = () => done(true);
-      const onAbort = () => done(false);
-      const timer = setTimeout(() => done(false), timeoutMs);
-      set.add(wake);
-      signal?.addEventListener('abort', onAbort, { once: true });
-    });
-  }
-}
+import { terminalEvent } from './views.js';
 
 export const TERMINAL_EVENTS = new Set(['turn.finished', 'turn.failed']);
 
@@ -53,7 +18,7 @@ export class TurnStream {
   constructor(
     readonly turnId: string,
     private readonly log: EventLog,
-    private readonly hub: EventHub,
+    private readonly hub: Hub,
     private readonly now: () => number,
     private readonly logger: Logger,
   ) {}
@@ -79,7 +44,7 @@ export class TurnStream {
           // The turn goes on and is recorded; only its replay has a hole. Say so loudly.
           this.logger.error({ err, turn_id: this.turnId, lost: batch.length }, 'could not write turn events');
         }
-        this.hub.notify(this.turnId);
+        this.hub.notify(turnKey(this.turnId));
       }
     } finally {
       this.writing = null;
@@ -92,7 +57,7 @@ export type FollowItem = { kind: 'event'; event: StoredEvent } | { kind: 'heartb
 export interface FollowDeps {
   events: EventLog;
   catalog: Catalog;
-  hub: EventHub;
+  hub: Hub;
   now: () => number;
 }
 
@@ -112,6 +77,7 @@ export async function* followTurn(
   opts: { heartbeatMs: number; signal?: AbortSignal },
 ): AsyncGenerator<FollowItem> {
   let cursor = afterSeq;
+  let quietSince = deps.now();
   while (!opts.signal?.aborted) {
     const batch = await deps.events.read(turnId, cursor, 500);
     for (const event of batch) {
@@ -119,18 +85,24 @@ export async function* followTurn(
       yield { kind: 'event', event };
       if (TERMINAL_EVENTS.has(event.type)) return;
     }
-    if (batch.length > 0) continue;
-    const woken = await deps.hub.wait(turnId, opts.heartbeatMs, opts.signal);
-    if (woken || opts.signal?.aborted) continue;
+    if (batch.length > 0) {
+      quietSince = deps.now();
+      continue;
+    }
+    const quietFor = deps.now() - quietSince;
+    if (quietFor < opts.heartbeatMs) {
+      // Woken or not (a wake-up from another instance may be lost), look at the log again.
+      await deps.hub.wait(turnKey(turnId), opts.heartbeatMs - quietFor, opts.signal);
+      continue;
+    }
     const turn = await deps.catalog.getTurn(sessionId, turnId);
     if (turn && turn.finishedAt !== null && deps.now() - turn.finishedAt > TERMINAL_GRACE_MS) {
-      // Ended without its stream being closed (e.g. failed at start-up recovery): close it now.
-      const view = turnView(turn);
-      const type = turn.status === 'failed' ? 'turn.failed' : 'turn.finished';
-      const data = turn.status === 'failed' ? { code: view.error?.code, message: view.error?.message, turn: view } : { turn: view };
+      // Ended without its stream being closed (its instance died before writing it): close it now.
+      const { type, data } = terminalEvent(turn);
       yield { kind: 'event', event: { seq: cursor + 1, type, data } };
       return;
     }
+    quietSince = deps.now();
     yield { kind: 'heartbeat' };
   }
 }

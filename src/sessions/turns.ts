@@ -1,14 +1,24 @@
 import { randomUUID } from 'node:crypto';
-import { MessageTooLargeError, NotFoundError, ShuttingDownError } from '../errors.js';
+import type { Control, ControlRequest } from '../cluster/control.js';
+import { sessionKey, turnKey, type Hub } from '../cluster/hub.js';
+import {
+  MessageTooLargeError,
+  NotFoundError,
+  QueueFullError,
+  SessionBusyError,
+  ShuttingDownError,
+  TooManyTurnsError,
+  type DomainError,
+} from '../errors.js';
 import type { PermissionDecision } from '../runtime/permissions.js';
 import { zeroUsage } from '../runtime/turn-mapper.js';
 import type { AgentEvent } from '../runtime/events.js';
-import type { EventLog, TurnOutcome, TurnRecord } from '../store/types.js';
+import { StoreConflictError } from '../store/types.js';
+import type { AdmissionRefusal, EventLog, IfBusy, LostTurn, TurnOutcome, TurnQueue, TurnRecord } from '../store/types.js';
 import { turnCostUsd } from './cost.js';
 import type { SessionDeps, SessionService } from './service.js';
-import { SupersededError, TurnLanes, type IfBusy, type LaneLimits, type Ticket } from './turn-lanes.js';
-import { TurnStream, type EventHub } from './turn-stream.js';
-import { turnView } from './views.js';
+import { TurnStream } from './turn-stream.js';
+import { terminalEvent, turnView } from './views.js';
 
 export interface SendMessageInput {
   accountId: string;
@@ -21,36 +31,53 @@ export interface SendMessageInput {
 export interface StartedTurn {
   sessionId: string;
   turnId: string;
+  /** False when it waits behind another turn of its session. */
+  immediate: boolean;
   /** Settles when the turn has ended and its event stream is closed. */
   done: Promise<{ turn: TurnRecord }>;
 }
 
 export interface TurnDeps extends SessionDeps {
   events: EventLog;
-  hub: EventHub;
+  queue: TurnQueue;
+  hub: Hub;
+  control: Control;
 }
 
-export interface TurnServiceOptions extends LaneLimits {
+export interface TurnServiceOptions {
+  maxQueued: number;
+  accountMaxConcurrent: number;
   maxMessageBytes: number;
 }
 
+/** A turn this instance admitted and has not finished: it runs here, now or when its go comes. */
+interface LocalTurn {
+  sessionId: string;
+  running: boolean;
+  /** Set by an interrupt that came before the turn reached the agent. */
+  interruptRequested: boolean;
+}
+
 const TITLE_MAX = 80;
+/** A queued turn looks at its queue at least this often, whatever it hears. */
+const CLAIM_POLL_MS = 5_000;
 
 /**
  * Turns: admitting a message under `if_busy`, running it on the agent runtime, recording it.
- * Every turn ends in the catalog as succeeded, failed or interrupted — never left running.
+ * Each session's queue is in the store (TurnQueue), so every instance of a deployment sees the
+ * same one; a turn runs on the instance that admitted it, once it is first in line. Every turn
+ * ends in the catalog as succeeded, failed or interrupted — never left running.
  */
 export class TurnService {
-  readonly lanes: TurnLanes;
+  private readonly local = new Map<string, LocalTurn>();
   private accepting = true;
+  private stopping = false;
 
   constructor(
     private readonly deps: TurnDeps,
     private readonly sessions: SessionService,
     private readonly opts: TurnServiceOptions,
-  ) {
-    this.lanes = new TurnLanes(opts);
-  }
+  ) {}
 
   /** Runs one turn and returns it finished. */
   async send(input: SendMessageInput): Promise<{ turn: TurnRecord }> {
@@ -58,45 +85,182 @@ export class TurnService {
   }
 
   /**
-   * Admits and records a turn, and sets it running (or queued) without waiting for it. Input and
-   * admission are checked before anything is written, so a rejected message leaves no session or
-   * turn behind. Every event of the turn goes to its event log, the last one terminal.
+   * Admits and records a turn, and sets it running (or queued) without waiting for it. Admission
+   * and the turn's row (and a new session's) are one transaction, so a refused message leaves
+   * nothing behind. Every event of the turn goes to its event log, the last one terminal.
    */
   async start(input: SendMessageInput): Promise<StartedTurn> {
     const bytes = Buffer.byteLength(input.message, 'utf8');
     if (bytes > this.opts.maxMessageBytes) throw new MessageTooLargeError(bytes, this.opts.maxMessageBytes);
     if (!this.accepting) throw new ShuttingDownError();
-    const existing = input.sessionId ? await this.sessions.get(input.accountId, input.sessionId) : null;
-    const sessionId = existing?.id ?? randomUUID();
+    const { queue, control, clock, hub } = this.deps;
+    const sessionId = input.sessionId ?? randomUUID();
     const turnId = randomUUID();
-    const ticket = this.lanes.admit(sessionId, input.accountId, turnId, input.ifBusy ?? 'reject', () => {
-      void this.deps.runtime.interrupt(sessionId);
-    });
-    const { catalog, clock } = this.deps;
-    try {
-      if (!existing) await this.sessions.create(input.accountId, { title: titleFrom(input.message) }, sessionId);
-      else if (existing.title === null) await catalog.updateSession(input.accountId, sessionId, { title: titleFrom(input.message) });
-      await catalog.startTurn(
-        { id: turnId, sessionId, prompt: input.message, status: ticket.immediate ? 'running' : 'queued' },
-        clock.now(),
-      );
-    } catch (err) {
-      ticket.done();
-      throw err;
+    const title = titleFrom(input.message);
+    const admitted = await queue.admit(
+      {
+        turn: { id: turnId, sessionId, prompt: input.message },
+        accountId: input.accountId,
+        newSession: input.sessionId ? undefined : { id: sessionId, accountId: input.accountId, title },
+        title,
+        ifBusy: input.ifBusy ?? 'reject',
+        instanceId: control.instanceId,
+        maxQueued: this.opts.maxQueued,
+        accountMaxConcurrent: this.opts.accountMaxConcurrent,
+      },
+      clock.now(),
+    );
+    if (!admitted.ok) throw this.refusal(admitted.reason, sessionId);
+    if (admitted.superseded.length > 0) hub.notify(sessionKey(sessionId));
+    if (admitted.interrupt?.instanceId) {
+      const { instanceId: owner, turnId: running } = admitted.interrupt;
+      control.call(owner, { op: 'interrupt', sessionId, turnId: running }).catch((err: unknown) => {
+        this.deps.log.warn({ err, session_id: sessionId, turn_id: running }, 'could not interrupt the running turn');
+      });
     }
-    const stream = new TurnStream(turnId, this.deps.events, this.deps.hub, clock.now, this.deps.log);
-    const done = this.complete(ticket, input, sessionId, stream).finally(() => ticket.done());
-    return { sessionId, turnId, done };
+    const immediate = admitted.turn.status === 'running';
+    this.local.set(turnId, { sessionId, running: immediate, interruptRequested: false });
+    const stream = new TurnStream(turnId, this.deps.events, hub, clock.now, this.deps.log);
+    const go = immediate ? Promise.resolve({ previousRunner: admitted.previousRunner ?? null }) : this.waitForGo(turnId, sessionId);
+    const done = this.complete(turnId, input, sessionId, go, stream).finally(() => {
+      this.local.delete(turnId);
+      // The next turn in this session's queue, on whichever instance, may go now.
+      hub.notify(sessionKey(sessionId));
+    });
+    return { sessionId, turnId, immediate, done };
   }
 
-  private async complete(ticket: Ticket, input: SendMessageInput, sessionId: string, stream: TurnStream) {
+  /** Interrupts the session's running turn (only if it is `onlyTurnId`, when given), wherever it runs. */
+  async interrupt(accountId: string, sessionId: string, onlyTurnId?: string): Promise<{ interrupted: boolean; turnId: string | null }> {
+    await this.sessions.get(accountId, sessionId);
+    const running = await this.runningTurn(sessionId);
+    if (!running || (onlyTurnId !== undefined && running.turnId !== onlyTurnId)) return { interrupted: false, turnId: null };
+    const ok = await this.deps.control.call(running.instanceId, { op: 'interrupt', sessionId, turnId: running.turnId });
+    return ok ? { interrupted: true, turnId: running.turnId } : { interrupted: false, turnId: null };
+  }
+
+  /** Answers a tool-permission request of the session's running turn, from any connection to any instance. */
+  async resolvePermission(accountId: string, sessionId: string, requestId: string, decision: PermissionDecision): Promise<void> {
+    await this.sessions.get(accountId, sessionId);
+    const running = await this.runningTurn(sessionId);
+    const ok = running ? await this.deps.control.call(running.instanceId, { op: 'permission', sessionId, requestId, decision }) : false;
+    if (!ok) throw new NotFoundError('permission', requestId);
+  }
+
+  /** What this instance does when asked (by itself or another instance) about a turn it runs. */
+  async handle(req: ControlRequest): Promise<boolean> {
+    if (req.op === 'permission') return this.deps.runtime.resolvePermission(req.sessionId, req.requestId, req.decision);
+    const turn = this.local.get(req.turnId);
+    if (!turn?.running || turn.sessionId !== req.sessionId) return false;
+    turn.interruptRequested = true;
+    await this.deps.runtime.interrupt(req.sessionId);
+    return true;
+  }
+
+  /** Whether the session has a turn running or waiting, on any instance. */
+  async isBusy(sessionId: string): Promise<boolean> {
+    return (await this.deps.queue.active(sessionId)).length > 0;
+  }
+
+  /** Turns of this instance: running, and waiting their go. */
+  counts(): { running: number; queued: number } {
+    let running = 0;
+    for (const t of this.local.values()) if (t.running) running++;
+    return { running, queued: this.local.size - running };
+  }
+
+  /**
+   * Closes the streams of turns another instance left behind (failed by `TurnQueue.failLost`):
+   * the failure goes into their event logs, and their sessions' queues move on.
+   */
+  async closeLostTurns(lost: LostTurn[]): Promise<void> {
+    const { catalog, events, hub, clock } = this.deps;
+    for (const { turnId, sessionId } of lost) {
+      const turn = await catalog.getTurn(sessionId, turnId);
+      if (turn) {
+        const { type, data } = terminalEvent(turn);
+        await events.append(turnId, [{ seq: (await events.lastSeq(turnId)) + 1, type, data }], clock.now());
+      }
+      hub.notify(turnKey(turnId));
+      hub.notify(sessionKey(sessionId));
+    }
+  }
+
+  /** This instance was declared lost and its turns failed elsewhere: stop running them here. */
+  abandonRunning(): void {
+    for (const turn of this.local.values()) {
+      if (!turn.running) continue;
+      turn.interruptRequested = true;
+      void this.deps.runtime.interrupt(turn.sessionId);
+    }
+  }
+
+  /**
+   * Stops taking turns, lets running and queued ones finish for up to `graceMs`, then ends every
+   * agent process (turns still running then fail with `server_restarted`, queued ones too).
+   */
+  async drain(graceMs: number): Promise<void> {
+    this.accepting = false;
+    const deadline = Date.now() + graceMs;
+    while (this.local.size > 0 && Date.now() < deadline) await sleep(50);
+    this.stopping = true;
+    for (const t of this.local.values()) this.deps.hub.wake(sessionKey(t.sessionId));
+    await this.deps.runtime.close();
+    // Let the turns the close just ended write their outcome before the store closes.
+    while (this.local.size > 0 && Date.now() < deadline + 5_000) await sleep(20);
+  }
+
+  get draining(): boolean {
+    return !this.accepting;
+  }
+
+  private async runningTurn(sessionId: string): Promise<{ turnId: string; instanceId: string } | null> {
+    const [first] = await this.deps.queue.active(sessionId);
+    return first?.status === 'running' && first.instanceId ? { turnId: first.turnId, instanceId: first.instanceId } : null;
+  }
+
+  /** Waits until the turn is first in its session's queue and claims it, or learns it ended. */
+  private async waitForGo(turnId: string, sessionId: string): Promise<{ previousRunner: string | null } | { ended: TurnRecord }> {
+    const { queue, control, clock, hub } = this.deps;
+    for (;;) {
+      if (this.stopping) return { ended: await this.abandon(turnId) };
+      const claim = await queue.claim(turnId, control.instanceId, clock.now());
+      if (claim.state === 'claimed') return { previousRunner: claim.previousRunner };
+      if (claim.state === 'ended') return { ended: claim.turn };
+      await hub.wait(sessionKey(sessionId), CLAIM_POLL_MS);
+    }
+  }
+
+  private abandon(turnId: string): Promise<TurnRecord> {
+    const outcome = emptyOutcome('failed', 'server_restarted', 'The server shut down before this turn ran.');
+    return this.deps.catalog.finishTurn(turnId, outcome, this.deps.clock.now());
+  }
+
+  private async complete(
+    turnId: string,
+    input: SendMessageInput,
+    sessionId: string,
+    go: Promise<{ previousRunner: string | null } | { ended: TurnRecord }>,
+    stream: TurnStream,
+  ): Promise<{ turn: TurnRecord }> {
     const { catalog, clock } = this.deps;
     try {
-      const outcome = await this.runWhenReady(ticket, input, sessionId, stream);
-      const turn = await catalog.finishTurn(ticket.turnId, outcome, clock.now());
-      const view = turnView(turn);
-      if (turn.status === 'failed') stream.emit('turn.failed', { code: view.error?.code, message: view.error?.message, turn: view });
-      else stream.emit('turn.finished', { turn: view });
+      const ready = await go;
+      let turn: TurnRecord;
+      if ('ended' in ready) {
+        turn = ready.ended;
+      } else {
+        this.local.get(turnId)!.running = true;
+        const outcome = await this.run(turnId, input, sessionId, ready.previousRunner, stream);
+        turn = await catalog.finishTurn(turnId, outcome, clock.now()).catch(async (err: unknown) => {
+          // Another instance declared this one lost and failed the turn meanwhile: that stands.
+          const recorded = err instanceof StoreConflictError ? await catalog.getTurn(sessionId, turnId) : null;
+          if (!recorded) throw err;
+          return recorded;
+        });
+      }
+      const { type, data } = terminalEvent(turn);
+      stream.emit(type, data);
       return { turn };
     } catch (err) {
       // Recording the turn failed (the store, most likely): its stream must still end, never hang.
@@ -107,74 +271,18 @@ export class TurnService {
     }
   }
 
-  /** Interrupts the session's running turn (only if it is `onlyTurnId`, when given). */
-  async interrupt(
-    accountId: string,
-    sessionId: string,
-    onlyTurnId?: string,
-  ): Promise<{ interrupted: boolean; turnId: string | null }> {
-    await this.sessions.get(accountId, sessionId);
-    const ticket = this.lanes.running(sessionId);
-    if (!ticket || (onlyTurnId !== undefined && ticket.turnId !== onlyTurnId)) return { interrupted: false, turnId: null };
-    ticket.interruptRequested = true;
-    await this.deps.runtime.interrupt(sessionId);
-    return { interrupted: true, turnId: ticket.turnId };
-  }
-
-  /** Answers a tool-permission request of the session's running turn, from any connection. */
-  async resolvePermission(accountId: string, sessionId: string, requestId: string, decision: PermissionDecision): Promise<void> {
-    await this.sessions.get(accountId, sessionId);
-    if (!this.deps.runtime.resolvePermission(sessionId, requestId, decision)) throw new NotFoundError('permission', requestId);
-  }
-
-  isBusy(sessionId: string): boolean {
-    return this.lanes.running(sessionId) !== null;
-  }
-
-  /** Marks turns a previous process left in flight as failed (called once at start-up). */
-  recoverOrphans(): Promise<number> {
-    return this.deps.catalog.failOrphanedTurns(
-      'server_restarted',
-      'The server stopped while this turn was running.',
-      this.deps.clock.now(),
-    );
-  }
-
-  /**
-   * Stops taking turns, lets running and queued ones finish for up to `graceMs`, then ends every
-   * agent process (turns still running then fail with `server_restarted`).
-   */
-  async drain(graceMs: number): Promise<void> {
-    this.accepting = false;
-    const deadline = Date.now() + graceMs;
-    while (this.lanes.runningCount() > 0 && Date.now() < deadline) await sleep(50);
-    await this.deps.runtime.close();
-    // Let the turns the close just ended write their outcome before the store closes.
-    while (this.lanes.runningCount() > 0 && Date.now() < deadline + 5_000) await sleep(20);
-  }
-
-  get draining(): boolean {
-    return !this.accepting;
-  }
-
-  private async runWhenReady(
-    ticket: Ticket,
+  private async run(
+    turnId: string,
     input: SendMessageInput,
     sessionId: string,
+    previousRunner: string | null,
     stream: TurnStream,
   ): Promise<TurnOutcome> {
-    const { catalog, clock, runtime, log } = this.deps;
+    const { runtime, log, control } = this.deps;
     try {
-      await ticket.ready;
-    } catch (err) {
-      if (err instanceof SupersededError) return emptyOutcome('interrupted', null, err.message);
-      throw err;
-    }
-    try {
-      if (!ticket.immediate) await catalog.markTurnRunning(ticket.turnId, clock.now());
-      if (ticket.interruptRequested) return emptyOutcome('interrupted', null, 'Interrupted before it started.');
+      if (this.local.get(turnId)?.interruptRequested) return emptyOutcome('interrupted', null, 'Interrupted before it started.');
       const session = await this.sessions.get(input.accountId, sessionId);
-      stream.emit('turn.started', { turn_id: ticket.turnId, session_id: sessionId });
+      stream.emit('turn.started', { turn_id: turnId, session_id: sessionId });
       const r = await runtime.runTurn({
         accountId: session.accountId,
         sessionId,
@@ -183,6 +291,8 @@ export class TurnService {
         systemPrompt: session.systemPrompt,
         priorCostUsd: session.costUsd,
         approvalTools: session.approvalTools,
+        // Another instance ran the previous turn: a warm process here has not seen it.
+        stale: previousRunner !== control.instanceId,
         onEvent: ({ type, ...data }: AgentEvent) => stream.emit(type, data),
       });
       return {
@@ -202,6 +312,19 @@ export class TurnService {
       // A bug below us must still end the turn in the catalog, never leave it "running".
       log.error({ err, session_id: sessionId }, 'turn failed unexpectedly');
       return emptyOutcome('failed', 'agent_error', `The turn failed: ${(err as Error).message}`);
+    }
+  }
+
+  private refusal(reason: AdmissionRefusal, sessionId: string): DomainError {
+    switch (reason) {
+      case 'session_not_found':
+        return new NotFoundError('session', sessionId);
+      case 'busy':
+        return new SessionBusyError(sessionId);
+      case 'queue_full':
+        return new QueueFullError(sessionId, this.opts.maxQueued);
+      case 'too_many_turns':
+        return new TooManyTurnsError(this.opts.accountMaxConcurrent);
     }
   }
 }

@@ -42,3 +42,11 @@ export function turnView(t: TurnRecord): TurnView {
   };
 }
 
+
+/** The event that closes a turn's stream, from its record. */
+export function terminalEvent(turn: TurnRecord): { type: 'turn.finished' | 'turn.failed'; data: Record<string, unknown> } {
+  const view = turnView(turn);
+  return turn.status === 'failed'
+    ? { type: 'turn.failed', data: { code: view.error?.code, message: view.error?.message, turn: view } }
+    : { type: 'turn.finished', data: { turn: view } };
+}

@@ -28,6 +28,7 @@ export interface SessionsTable {
   cache_write_tokens: Int;
   cost_usd: number;
   forked_from: string | null;
+  runner_instance: string | null;
 }
 
 export interface TurnsTable {
@@ -46,6 +47,8 @@ export interface TurnsTable {
   error_message: string | null;
   created_at: EpochMs;
   finished_at: EpochMs | null;
+  instance_id: string | null;
+  priority: Int;
 }
 
 export interface TranscriptEntriesTable {
@@ -75,7 +78,14 @@ export interface TurnEventsTable {
   created_at: EpochMs;
 }
 
+export interface InstancesTable {
+  id: string;
+  started_at: EpochMs;
+  heartbeat_at: EpochMs;
+}
+
 export interface Database {
+  instances: InstancesTable;
   sessions: SessionsTable;
   turns: TurnsTable;
   transcript_entries: TranscriptEntriesTable;

@@ -81,6 +81,10 @@ export interface NewTurn {
   sessionId: string;
   prompt: string;
   status: TurnStatus;
+  /** The instance that runs it (see TurnQueue). */
+  instanceId?: string | null;
+  /** Queued turns of higher priority run first (`if_busy: interrupt` = 1). */
+  priority?: number;
 }
 
 /** Everything a finished turn adds to its session's totals, written together with the turn. */
@@ -135,18 +139,88 @@ export interface Catalog {
    * `lastActiveAt`, in one transaction.
    */
   startTurn(turn: NewTurn, now: number): Promise<TurnRecord>;
-  /** Moves a `queued` turn to `running` (its turn has come) and touches the session. */
-  markTurnRunning(turnId: string, now: number): Promise<TurnRecord>;
   /** Writes a turn's outcome and folds its usage/cost into the session totals, in one transaction. */
   finishTurn(turnId: string, outcome: TurnOutcome, now: number): Promise<TurnRecord>;
   getTurn(sessionId: string, turnId: string): Promise<TurnRecord | null>;
   /** All turns of a session in `seq` order. */
   listTurns(sessionId: string): Promise<TurnRecord[]>;
+}
+
+/** What to do with a message for a session that already has a turn running or waiting. */
+export type IfBusy = 'reject' | 'enqueue' | 'interrupt';
+
+/** A turn that holds its session: running, or waiting its go. */
+export interface ActiveTurn {
+  turnId: string;
+  status: 'queued' | 'running';
+  /** The instance that runs it (null: recorded before instances were tracked). */
+  instanceId: string | null;
+  priority: number;
+  seq: number;
+}
+
+export interface Admission {
+  turn: { id: string; sessionId: string; prompt: string };
+  accountId: string;
+  /** A message that starts a session: created in the same transaction, so a refusal leaves nothing. */
+  newSession?: NewSession;
+  /** Becomes the session's title if it has none. */
+  title: string;
+  ifBusy: IfBusy;
+  instanceId: string;
+  maxQueued: number;
+  accountMaxConcurrent: number;
+}
+
+export type AdmissionRefusal = 'session_not_found' | 'busy' | 'queue_full' | 'too_many_turns';
+
+export type AdmitResult =
+  | {
+      ok: true;
+      turn: TurnRecord;
+      /** Set when the turn runs at once: the instance that ran the session's previous turn. */
+      previousRunner?: string | null;
+      /** `if_busy: interrupt`: the running turn to stop. */
+      interrupt: ActiveTurn | null;
+      /** Waiting `interrupt` turns this one replaced (now `interrupted`). */
+      superseded: string[];
+    }
+  | { ok: false; reason: AdmissionRefusal };
+
+export type ClaimResult =
+  | { state: 'claimed'; turn: TurnRecord; previousRunner: string | null }
+  | { state: 'waiting' }
+  /** The turn ended before it ran (superseded, or failed because its instance was lost). */
+  | { state: 'ended'; turn: TurnRecord };
+
+export interface LostTurn {
+  turnId: string;
+  sessionId: string;
+}
+
+/**
+ * Each session's turns form a queue in the database, so any number of instances agree on it: a
+ * turn is admitted under `if_busy` and later claimed in a transaction that holds the session row,
+ * and at most one turn per session is `running` at a time. Instances heartbeat; the active turns
+ * of one whose heartbeat stopped are failed by the others.
+ */
+export interface TurnQueue {
+  /** Admits a turn (running at once, or queued) or refuses it; refusals write nothing. */
+  admit(admission: Admission, now: number): Promise<AdmitResult>;
+  /** Starts a queued turn if it is first in its session's queue and nothing runs. */
+  claim(turnId: string, instanceId: string, now: number): Promise<ClaimResult>;
+  /** The session's running and waiting turns, the running one first, then in run order. */
+  active(sessionId: string): Promise<ActiveTurn[]>;
+  /** Records a live instance (again, if it was declared dead). */
+  registerInstance(id: string, now: number): Promise<void>;
+  /** False when the instance had been declared dead (its row is gone). */
+  heartbeat(id: string, now: number): Promise<boolean>;
+  deregisterInstance(id: string): Promise<void>;
   /**
-   * Marks turns left `running`/`queued` by a process that died as failed with `errorCode`, and their
-   * sessions idle. Returns how many turns were changed.
+   * Fails the active turns of every instance whose last heartbeat is before `liveSince` (and of
+   * none), idles their sessions unless other turns wait, and forgets those instances.
    */
-  failOrphanedTurns(errorCode: string, errorMessage: string, now: number): Promise<number>;
+  failLost(liveSince: number, error: { code: string; message: string }, now: number): Promise<LostTurn[]>;
 }
 
 /** One event of a turn's stream, as logged. `seq` is the SSE event id (1, 2, … per turn). */
@@ -163,6 +237,8 @@ export interface EventLog {
   append(turnId: string, events: StoredEvent[], now: number): Promise<void>;
   /** Events with seq > `afterSeq`, in order, at most `limit`. */
   read(turnId: string, afterSeq: number, limit: number): Promise<StoredEvent[]>;
+  /** The highest seq logged for the turn, 0 when none. */
+  lastSeq(turnId: string): Promise<number>;
   /** Deletes the events of turns that ended before `cutoff`. Returns how many events went. */
   prune(cutoff: number): Promise<number>;
 }
@@ -180,9 +256,25 @@ export interface Store {
   readonly catalog: Catalog;
   readonly transcripts: TranscriptStore;
   readonly events: EventLog;
+  readonly queue: TurnQueue;
+  /** Cross-instance notifications (PostgreSQL LISTEN/NOTIFY); null where one instance is all there is. */
+  readonly bus: StoreBus | null;
   /** Liveness of the database (for /ready). */
   ping(): Promise<void>;
   close(): Promise<void>;
+}
+
+/**
+ * Best-effort messages between instances sharing a database. Nothing relies on delivery for
+ * correctness (the tables are the truth); a lost message only delays a waiter until it polls.
+ */
+export interface StoreBus {
+  /** Starts listening as instance `self`: keys published and messages sent to it by others. */
+  listen(self: string, handlers: { onKey(key: string): void; onMessage(body: unknown): void }): Promise<void>;
+  /** Tells every other instance that `key` changed. */
+  publish(key: string): Promise<void>;
+  /** Sends a small JSON message to one instance. */
+  send(to: string, body: unknown): Promise<void>;
 }
 
 /** Raised by a store when a unique key already exists. */

@@ -37,6 +37,7 @@ export function newSessionValues(session: NewSession, now: number): Insertable<S
     cache_write_tokens: 0,
     cost_usd: 0,
     forked_from: session.forkedFrom ?? null,
+    runner_instance: null,
   };
 }
 
@@ -70,6 +71,8 @@ export function newTurnValues(turn: NewTurn, seq: number, now: number): Insertab
     error_message: null,
     created_at: now,
     finished_at: null,
+    instance_id: turn.instanceId ?? null,
+    priority: turn.priority ?? 0,
   };
 }
 

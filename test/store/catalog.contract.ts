@@ -285,38 +285,6 @@ export function catalogContract(name: string, factory: () => Promise<CatalogHarn
         expect(await c.getSession('acc', 's1')).toMatchObject({ status: 'idle', turnCount: 2 });
       });
 
-      it('failOrphanedTurns fails running and queued turns and idles their sessions', async () => {
-        await c.startTurn({ id: 'done', sessionId: 's1', prompt: 'p', status: 'running' }, T0);
-        await c.finishTurn('done', outcome(), T0 + 1);
-        await c.startTurn({ id: 'run', sessionId: 's1', prompt: 'p', status: 'running' }, T0 + 2);
-        await c.startTurn({ id: 'queue', sessionId: 's1', prompt: 'p', status: 'queued' }, T0 + 3);
-        await c.startTurn({ id: 'other', sessionId: 's2', prompt: 'p', status: 'running' }, T0 + 4);
-
-        expect(await c.failOrphanedTurns('server_restarted', 'The server restarted.', T0 + 10)).toBe(3);
-        for (const [sid, tid] of [['s1', 'run'], ['s1', 'queue'], ['s2', 'other']] as const) {
-          expect(await c.getTurn(sid, tid)).toMatchObject({ status: 'failed', errorCode: 'server_restarted', errorMessage: 'The server restarted.', finishedAt: T0 + 10 });
-        }
-        expect(await c.getTurn('s1', 'done')).toMatchObject({ status: 'succeeded', errorCode: null, finishedAt: T0 + 1 });
-        expect(await c.getSession('acc', 's1')).toMatchObject({ status: 'idle', turnCount: 1 });
-        expect(await c.getSession('acc', 's2')).toMatchObject({ status: 'idle', turnCount: 0 });
-        expect(await c.failOrphanedTurns('server_restarted', 'again', T0 + 20)).toBe(0);
-        // Numbering continues after recovered turns.
-        expect((await c.startTurn({ id: 'next', sessionId: 's1', prompt: 'p', status: 'running' }, T0 + 30)).seq).toBe(4);
-      });
-
-      it('moves a queued turn to running once, and only a queued one', async () => {
-        await c.startTurn({ id: 'a', sessionId: 's1', prompt: 'p', status: 'running' }, T0 + 1);
-        await c.startTurn({ id: 'b', sessionId: 's1', prompt: 'q', status: 'queued' }, T0 + 2);
-        await c.finishTurn('a', outcome(), T0 + 3);
-        // b is still waiting, so the session stays running.
-        expect(await c.getSession('acc', 's1')).toMatchObject({ status: 'running' });
-        const b = await c.markTurnRunning('b', T0 + 4);
-        expect(b).toMatchObject({ id: 'b', status: 'running', seq: 2 });
-        expect(await c.getSession('acc', 's1')).toMatchObject({ status: 'running', lastActiveAt: T0 + 4 });
-        await expect(c.markTurnRunning('b', T0 + 5)).rejects.toBeInstanceOf(StoreConflictError);
-        await expect(c.markTurnRunning('nope', T0 + 5)).rejects.toBeInstanceOf(StoreNotFoundError);
-      });
-
       it('marks the session crashed when its process died, until the next turn', async () => {
         await c.startTurn({ id: 'a', sessionId: 's1', prompt: 'p', status: 'running' }, T0 + 1);
         await c.finishTurn('a', outcome({ status: 'failed', errorCode: 'agent_crashed', crashed: true }), T0 + 2);

@@ -24,6 +24,8 @@ export function eventLogContract(name: string, factory: () => Promise<{ store: S
       expect((await store.events.read('t1', 2, 100)).map((e) => e.seq)).toEqual([3, 4]);
       expect((await store.events.read('t1', 1, 2)).map((e) => e.seq)).toEqual([2, 3]);
       expect(await store.events.read('t1', 4, 100)).toEqual([]);
+      expect(await store.events.lastSeq('t1')).toBe(4);
+      expect(await store.events.lastSeq('t2')).toBe(0);
     });
 
     it('keeps turns apart and ignores a re-sent seq', async () => {

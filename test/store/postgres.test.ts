@@ -5,6 +5,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { openPostgresStore } from '../../src/store/postgres/open.js';
 import type { Store, TranscriptStore, TurnOutcome } from '../../src/store/types.js';
 import { catalogContract } from './catalog.contract.js';
+import { turnQueueContract } from './queue.contract.js';
 import { eventLogContract } from './events.contract.js';
 import { APPEND_WORKER, startReady, succeeded } from './fixtures/children.js';
 import { transcriptStoreContract } from './transcripts.contract.js';
@@ -67,6 +68,11 @@ catalogContract('postgres', async () => {
   return { catalog: store.catalog, cleanup: t.cleanup };
 });
 
+turnQueueContract('postgres', async () => {
+  const t = await freshSchema();
+  return { store: await t.open(), openPeer: () => t.open(), cleanup: t.cleanup };
+});
+
 describe('postgres specifics', () => {
   const cleanups: Array<() => Promise<void>> = [];
   afterEach(async () => {
@@ -77,7 +83,7 @@ describe('postgres specifics', () => {
     cleanups.push(t.cleanup);
     return t;
   }
-  const MIGRATIONS = ['0001_initial', '0002_session_system_prompt', '0003_turn_events'];
+  const MIGRATIONS = ['0001_initial', '0002_session_system_prompt', '0003_turn_events', '0004_turn_queue'];
   async function migrationsIn(schema: string): Promise<string[]> {
     const { rows } = await admin.query<{ name: string }>(`select name from ${schema}.kysely_migration order by name`);
     return rows.map((r) => r.name);
@@ -94,6 +100,7 @@ describe('postgres specifics', () => {
       [t.schema],
     );
     expect(rows.map((r) => r.table_name)).toEqual([
+      'instances',
       'kysely_migration',
       'kysely_migration_lock',
       'session_summaries',
@@ -113,8 +120,15 @@ describe('postgres specifics', () => {
     expect((await stores[0]!.catalog.listSessions({ accountId: 'acc', limit: 10 })).sessions).toHaveLength(6);
   });
 
-  it('refuses a schema that does not exist, and an unreachable server, with a clear error', async () => {
-    await expect(openPostgresStore({ url: DB_URL, schema: 'no_such_schema_x' })).rejects.toThrow(/does not exist/);
+  it('creates a missing schema (also when several stores race for it), and refuses an unreachable server', async () => {
+    const schema = `fresh_${process.pid}_${Date.now().toString(36)}`;
+    try {
+      const stores = await Promise.all(Array.from({ length: 4 }, () => openPostgresStore({ url: DB_URL, schema })));
+      expect(await migrationsIn(schema)).toEqual(MIGRATIONS);
+      await Promise.all(stores.map((s) => s.close()));
+    } finally {
+      await admin.query(`drop schema if exists ${schema} cascade`);
+    }
     await expect(openPostgresStore({ url: 'postgres://postgres@127.0.0.1:1/test' })).rejects.toThrow();
   });
 

@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { openSqliteDatabase, openSqliteStore } from '../../src/store/sqlite/open.js';
 import type { Store, TranscriptStore } from '../../src/store/types.js';
 import { catalogContract } from './catalog.contract.js';
+import { turnQueueContract } from './queue.contract.js';
 import { APPEND_WORKER, startReady, succeeded } from './fixtures/children.js';
 import { eventLogContract } from './events.contract.js';
 import { transcriptStoreContract } from './transcripts.contract.js';
@@ -51,6 +52,11 @@ catalogContract('sqlite file', async () => {
   const t = await tempDb();
   const store = await t.open();
   return { catalog: store.catalog, cleanup: t.cleanup };
+});
+
+turnQueueContract('sqlite file', async () => {
+  const t = await tempDb();
+  return { store: await t.open(), openPeer: () => t.open(), cleanup: t.cleanup };
 });
 
 describe('sqlite specifics', () => {
@@ -99,7 +105,7 @@ describe('sqlite specifics', () => {
     await Promise.all([t.open(), t.open()]);
     const raw = new Database(t.path, { readonly: true });
     try {
-      expect(raw.prepare('select name from kysely_migration').pluck().all()).toEqual(['0001_initial', '0002_session_system_prompt', '0003_turn_events']);
+      expect(raw.prepare('select name from kysely_migration').pluck().all()).toEqual(['0001_initial', '0002_session_system_prompt', '0003_turn_events', '0004_turn_queue']);
     } finally {
       raw.close();
     }

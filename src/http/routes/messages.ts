@@ -112,7 +112,7 @@ export function registerMessageRoutes(app: ApiApp, sessions: SessionService, tur
     if (input.background) {
       started.done.catch((err: unknown) => deps.log.error({ err, turn_id: started.turnId }, 'background turn failed'));
       const base = `/v1/sessions/${sessionId}/turns/${started.turnId}`;
-      const status = turns.lanes.running(sessionId)?.turnId === started.turnId ? 'running' : 'queued';
+      const status = started.immediate ? 'running' : 'queued';
       return c.json({ turn_id: started.turnId, session_id: sessionId, status, links: { turn: base, events: `${base}/events` } } as const, 202);
     }
     if (input.stream || (c.req.header('accept') ?? '').includes('text/event-stream')) {

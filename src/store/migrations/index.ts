@@ -2,6 +2,7 @@ import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'k
 import { initial } from './0001_initial.js';
 import { sessionSystemPrompt } from './0002_session_system_prompt.js';
 import { turnEvents } from './0003_turn_events.js';
+import { turnQueue } from './0004_turn_queue.js';
 
 export type Backend = 'sqlite' | 'postgres';
 
@@ -14,6 +15,7 @@ export function migrationProvider(backend: Backend): MigrationProvider {
     '0001_initial': initial(backend),
     '0002_session_system_prompt': sessionSystemPrompt,
     '0003_turn_events': turnEvents,
+    '0004_turn_queue': turnQueue,
   };
   return { getMigrations: async () => migrations };
 }

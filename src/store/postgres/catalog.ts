@@ -185,31 +185,6 @@ export class PostgresCatalog implements Catalog {
     });
   }
 
-  async markTurnRunning(turnId: string, now: number): Promise<TurnRecord> {
-    return this.#db.transaction().execute(async (tx) => {
-      const sessionId = await this.#sessionOfTurn(tx, turnId);
-      const status = (await lockSession(tx, sessionId)) ?? 'idle';
-      const row = await tx
-        .updateTable('turns')
-        .set({ status: 'running' })
-        .where('id', '=', turnId)
-        .where('status', '=', 'queued')
-        .returningAll()
-        .executeTakeFirst();
-      if (row === undefined) {
-        const turn = await tx.selectFrom('turns').select('status').where('id', '=', turnId).executeTakeFirst();
-        if (turn === undefined) throw new StoreNotFoundError(`turn ${turnId} not found`);
-        throw new StoreConflictError(`turn ${turnId} is ${turn.status}, not queued`);
-      }
-      await tx
-        .updateTable('sessions')
-        .set({ status: keepArchived(status, 'running'), last_active_at: now })
-        .where('id', '=', sessionId)
-        .execute();
-      return turnFromRow(row);
-    });
-  }
-
   async getTurn(sessionId: string, turnId: string): Promise<TurnRecord | null> {
     const row = await this.#db
       .selectFrom('turns')
@@ -223,25 +198,6 @@ export class PostgresCatalog implements Catalog {
   async listTurns(sessionId: string): Promise<TurnRecord[]> {
     const rows = await this.#db.selectFrom('turns').selectAll().where('session_id', '=', sessionId).orderBy('seq').execute();
     return rows.map(turnFromRow);
-  }
-
-  async failOrphanedTurns(errorCode: string, errorMessage: string, now: number): Promise<number> {
-    return this.#db.transaction().execute(async (tx) => {
-      // Sessions first (the same session-then-turn lock order as every other write here);
-      // afterwards their turns no longer match the subquery.
-      await tx
-        .updateTable('sessions')
-        .set({ status: 'idle' })
-        .where('status', '=', 'running')
-        .where('id', 'in', (eb) => eb.selectFrom('turns').select('session_id').where('status', 'in', ACTIVE_TURN))
-        .execute();
-      const result = await tx
-        .updateTable('turns')
-        .set({ status: 'failed', error_code: errorCode, error_message: errorMessage, finished_at: now })
-        .where('status', 'in', ACTIVE_TURN)
-        .executeTakeFirst();
-      return Number(result.numUpdatedRows);
-    });
   }
 
   /** The session a turn belongs to (immutable, so it needs no lock), or StoreNotFoundError. */

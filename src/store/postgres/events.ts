@@ -49,6 +49,15 @@ export class PostgresEventLog implements EventLog {
     return rows.map((r) => ({ seq: toInt(r.seq), type: r.type, data: JSON.parse(r.data) as Record<string, unknown> }));
   }
 
+  async lastSeq(turnId: string): Promise<number> {
+    const row = await this.#db
+      .selectFrom('turn_events')
+      .select((eb) => eb.fn.max('seq').as('seq'))
+      .where('turn_id', '=', turnId)
+      .executeTakeFirst();
+    return row?.seq == null ? 0 : toInt(row.seq);
+  }
+
   async prune(cutoff: number): Promise<number> {
     const result = await this.#db
       .deleteFrom('turn_events')

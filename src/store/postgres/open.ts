@@ -3,14 +3,16 @@ import pg from 'pg';
 import { migrateToLatest } from '../migrations/index.js';
 import type { Database as Schema } from '../schema.js';
 import type { Store } from '../types.js';
+import { PostgresBus } from './bus.js';
 import { PostgresCatalog } from './catalog.js';
 import { PostgresEventLog } from './events.js';
 import { PostgresTranscriptStore } from './transcripts.js';
+import { PostgresTurnQueue } from './turn-queue.js';
 
 export interface PostgresStoreOptions {
   /** A libpq-style connection URL, e.g. postgres://user@host:5432/db. */
   url: string;
-  /** Schema to work in (set as the search_path of every pooled connection); must already exist. */
+  /** Schema to work in (set as the search_path of every pooled connection); created if missing. */
   schema?: string;
   /** Maximum pooled connections; default 10. */
   poolSize?: number;
@@ -47,29 +49,44 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Sto
             },
     }),
   });
+  let current: string;
   try {
+    if (schema !== undefined) await createSchema(db, schema);
     const { rows } = await sql<{ schema: string | null }>`select current_schema() as schema`.execute(db);
-    const current = rows[0]?.schema ?? null;
     // search_path silently skips schemas that do not exist; fail here rather than at CREATE TABLE.
-    if (current === null) throw new Error(`PostgreSQL schema "${schema ?? ''}" does not exist`);
+    if (!rows[0]?.schema) throw new Error(`PostgreSQL schema "${schema ?? ''}" does not exist`);
+    current = rows[0].schema;
     await migrateToLatest(db, 'postgres', current);
   } catch (err) {
     await db.destroy();
     throw err;
   }
   let closed: Promise<void> | undefined;
+  const bus = new PostgresBus(db, opts.url, current);
   return {
     backend: 'postgres',
     catalog: new PostgresCatalog(db),
     transcripts: new PostgresTranscriptStore(db),
     events: new PostgresEventLog(db),
+    queue: new PostgresTurnQueue(db),
+    bus,
     async ping() {
       await sql`select 1`.execute(db);
     },
     close() {
       // destroy() ends the pool; a second close must not call pool.end() twice (it throws).
-      closed ??= db.destroy();
+      closed ??= bus.close().then(() => db.destroy());
       return closed;
     },
   };
+}
+
+/** Creates the schema if missing; two instances starting at once may both try (one loses, fine). */
+async function createSchema(db: Kysely<Schema>, schema: string): Promise<void> {
+  try {
+    await sql`create schema if not exists ${sql.id(schema)}`.execute(db);
+  } catch (err) {
+    // IF NOT EXISTS is not race-free: the loser of a concurrent create gets a unique violation.
+    if ((err as { code?: string }).code !== '23505') throw err;
+  }
 }

@@ -30,7 +30,7 @@ import type { SqliteRunner } from './runner.js';
  *
  * `turnCount` counts finished turns: every `finishTurn` (succeeded, failed or interrupted) adds one,
  * because each of those reached the model and may have cost tokens. Turns that a crash left
- * behind (`failOrphanedTurns`) are not counted: nothing is known about what they used.
+ * behind (`TurnQueue.failLost`) are not counted: nothing is known about what they used.
  */
 export class SqliteCatalog implements Catalog {
   readonly #db: Kysely<Database>;
@@ -190,30 +190,6 @@ export class SqliteCatalog implements Catalog {
     });
   }
 
-  async markTurnRunning(turnId: string, now: number): Promise<TurnRecord> {
-    return this.#run.write(() => {
-      const changed = this.#run.run(
-        this.#db
-          .updateTable('turns')
-          .set({ status: 'running' })
-          .where('id', '=', turnId)
-          .where('status', '=', 'queued')
-          .compile(),
-      );
-      const turn = this.#mustGetTurn(turnId);
-      if (changed === 0) throw new StoreConflictError(`turn ${turnId} is ${turn.status}, not queued`);
-      const status = this.#sessionStatus(turn.sessionId) ?? 'idle';
-      this.#run.run(
-        this.#db
-          .updateTable('sessions')
-          .set({ status: keepArchived(status, 'running'), last_active_at: now })
-          .where('id', '=', turn.sessionId)
-          .compile(),
-      );
-      return turn;
-    });
-  }
-
   async getTurn(sessionId: string, turnId: string): Promise<TurnRecord | null> {
     const row = this.#run.first(
       this.#db.selectFrom('turns').selectAll().where('id', '=', turnId).where('session_id', '=', sessionId).compile(),
@@ -226,29 +202,6 @@ export class SqliteCatalog implements Catalog {
       this.#db.selectFrom('turns').selectAll().where('session_id', '=', sessionId).orderBy('seq').compile(),
     );
     return rows.map(turnFromRow);
-  }
-
-  async failOrphanedTurns(errorCode: string, errorMessage: string, now: number): Promise<number> {
-    return this.#run.write(() => {
-      // Sessions first: afterwards their turns no longer match the subquery.
-      this.#run.run(
-        this.#db
-          .updateTable('sessions')
-          .set({ status: 'idle' })
-          .where('status', '=', 'running')
-          .where('id', 'in', (eb) =>
-            eb.selectFrom('turns').select('session_id').where('status', 'in', ACTIVE_TURN),
-          )
-          .compile(),
-      );
-      return this.#run.run(
-        this.#db
-          .updateTable('turns')
-          .set({ status: 'failed', error_code: errorCode, error_message: errorMessage, finished_at: now })
-          .where('status', 'in', ACTIVE_TURN)
-          .compile(),
-      );
-    });
   }
 
   #sessionStatus(id: string): SessionStatus | undefined {

@@ -43,6 +43,17 @@ export class SqliteEventLog implements EventLog {
     return rows.map((r) => ({ seq: toInt(r.seq), type: r.type, data: JSON.parse(r.data) as Record<string, unknown> }));
   }
 
+  async lastSeq(turnId: string): Promise<number> {
+    const row = this.#run.first(
+      this.#db
+        .selectFrom('turn_events')
+        .select((eb) => eb.fn.max('seq').as('seq'))
+        .where('turn_id', '=', turnId)
+        .compile(),
+    );
+    return row?.seq == null ? 0 : toInt(row.seq);
+  }
+
   async prune(cutoff: number): Promise<number> {
     return this.#run.write(() =>
       this.#run.run(

@@ -8,6 +8,7 @@ import type { Store } from '../types.js';
 import { SqliteCatalog } from './catalog.js';
 import { SqliteEventLog } from './events.js';
 import { SqliteRunner } from './runner.js';
+import { SqliteTurnQueue } from './turn-queue.js';
 import { SqliteTranscriptStore } from './transcripts.js';
 
 export interface SqliteStoreOptions {
@@ -57,6 +58,8 @@ export async function openSqliteStore(opts: SqliteStoreOptions): Promise<Store> 
     catalog: new SqliteCatalog(db, runner),
     transcripts: new SqliteTranscriptStore(db, runner),
     events: new SqliteEventLog(db, runner),
+    queue: new SqliteTurnQueue(db, runner),
+    bus: null,
     async ping() {
       runner.first(sql<{ ok: number }>`select 1 as ok`.compile(db));
     },

@@ -1,0 +1,70 @@
+import type { Logger } from 'pino';
+import type { LostTurn, TurnQueue } from '../store/types.js';
+
+export interface MembershipOptions {
+  queue: TurnQueue;
+  instanceId: string;
+  /** Several instances share the store (PostgreSQL); false: this is the only one (SQLite). */
+  shared: boolean;
+  /** A shared instance that has not heartbeat for this long is dead, and its turns are failed. */
+  leaseTtlMs: number;
+  now: () => number;
+  log: Logger;
+  /** Called with the turns failed because their instance was lost, to close their streams. */
+  onLost: (turns: LostTurn[]) => Promise<void>;
+  /** Called when the others declared this instance dead (it stalled): its own turns were failed. */
+  onFenced: () => void;
+}
+
+/**
+ * This instance's lease on its turns. A turn belongs to the instance that runs it for as long as
+ * that instance heartbeats; every instance sweeps, failing the turns of instances silent for
+ * longer than the lease (`instance_lost`) so their sessions move on. With one instance (SQLite)
+ * everything left active at start-up was the previous process's (`server_restarted`).
+ */
+export class Membership {
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(private readonly opts: MembershipOptions) {}
+
+  async start(): Promise<void> {
+    const { queue, instanceId, now, shared, leaseTtlMs } = this.opts;
+    await queue.registerInstance(instanceId, now());
+    await this.sweep(shared ? now() - leaseTtlMs : now());
+    if (!shared) return;
+    // Three heartbeats per lease: one late or lost beat does not cost the lease.
+    this.timer = setInterval(() => void this.beat(), Math.max(100, Math.floor(leaseTtlMs / 3)));
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.opts.queue.deregisterInstance(this.opts.instanceId).catch(() => {});
+  }
+
+  private async beat(): Promise<void> {
+    const { queue, instanceId, now, leaseTtlMs, log } = this.opts;
+    try {
+      if (!(await queue.heartbeat(instanceId, now()))) {
+        log.error({ instance_id: instanceId }, 'this instance was declared lost (heartbeats stalled); its turns were failed');
+        this.opts.onFenced();
+        await queue.registerInstance(instanceId, now());
+      }
+      await this.sweep(now() - leaseTtlMs);
+    } catch (err) {
+      log.warn({ err }, 'instance heartbeat failed');
+    }
+  }
+
+  private async sweep(liveSince: number): Promise<void> {
+    const { queue, shared, now, log } = this.opts;
+    const error = shared
+      ? { code: 'instance_lost', message: 'The instance running this turn stopped answering.' }
+      : { code: 'server_restarted', message: 'The server stopped while this turn was running.' };
+    const lost = await queue.failLost(liveSince, error, now());
+    if (lost.length === 0) return;
+    log.warn({ turns: lost.length, code: error.code }, 'failed turns left running by a lost instance');
+    await this.opts.onLost(lost);
+  }
+}

@@ -1,0 +1,191 @@
+import type { Kysely, Transaction } from 'kysely';
+import { StoreNotFoundError } from '../errors.js';
+import { decideAdmission, isNext, runOrder, SUPERSEDED } from '../queue-policy.js';
+import {
+  accountRunningQuery,
+  activeFromRows,
+  activeTurnsQuery,
+  idleSessionsWithoutTurns,
+  insertTurn,
+  lostTurnsQuery,
+  nextSeq,
+  nextSeqQuery,
+  supersedeTurns,
+} from '../queue-sql.js';
+import { toInt, turnFromRow } from '../rows.js';
+import type { Database } from '../schema.js';
+import {
+  StoreConflictError,
+  type ActiveTurn,
+  type Admission,
+  type AdmitResult,
+  type ClaimResult,
+  type LostTurn,
+  type SessionStatus,
+  type TurnQueue,
+  type TurnRecord,
+} from '../types.js';
+import { keepArchived, newSessionValues } from '../values.js';
+
+type Tx = Transaction<Database>;
+
+/** Thrown inside a transaction to roll back a refused admission (a new session included). */
+class Refused extends Error {
+  constructor(readonly reason: Extract<AdmitResult, { ok: false }>['reason']) {
+    super(reason);
+  }
+}
+
+/**
+ * The turn queue on PostgreSQL. Admit and claim lock the session row (`FOR UPDATE`) before
+ * reading its turns, so two instances deciding about one session take turns: exactly one of two
+ * simultaneous `reject` sends runs, and only one queued turn can become `running`.
+ */
+export class PostgresTurnQueue implements TurnQueue {
+  readonly #db: Kysely<Database>;
+
+  constructor(db: Kysely<Database>) {
+    this.#db = db;
+  }
+
+  async admit(a: Admission, now: number): Promise<AdmitResult> {
+    try {
+      return await this.#db.transaction().execute(async (tx): Promise<AdmitResult> => {
+        if (a.newSession) {
+          const row = await tx
+            .insertInto('sessions')
+            .values(newSessionValues(a.newSession, now))
+            .onConflict((oc) => oc.column('id').doNothing())
+            .returning('id')
+            .executeTakeFirst();
+          if (row === undefined) throw new StoreConflictError(`session ${a.newSession.id} already exists`);
+        }
+        const session = await tx
+          .selectFrom('sessions')
+          .select(['status', 'runner_instance'])
+          .where('id', '=', a.turn.sessionId)
+          .where('account_id', '=', a.accountId)
+          .forUpdate()
+          .executeTakeFirst();
+        if (session === undefined) throw new Refused('session_not_found');
+        const active = await this.#active(tx, a.turn.sessionId);
+        const accountRunning =
+          active.length === 0 ? toInt((await accountRunningQuery(tx, a.accountId).executeTakeFirst())?.n ?? 0) : 0;
+        const decision = decideAdmission({ ...a, active, accountRunning });
+        if (decision.kind === 'refuse') throw new Refused(decision.reason);
+        const seq = nextSeq(await nextSeqQuery(tx, a.turn.sessionId).executeTakeFirst());
+        const runsNow = decision.kind === 'run';
+        if (!runsNow && decision.supersede.length > 0) {
+          await supersedeTurns(tx, decision.supersede, SUPERSEDED.errorMessage!, now).execute();
+        }
+        const row = await insertTurn(tx, a, seq, runsNow ? 'running' : 'queued', runsNow ? 0 : decision.priority, now)
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        await tx
+          .updateTable('sessions')
+          .set((eb) => ({
+            status: keepArchived(session.status as SessionStatus, 'running'),
+            last_active_at: now,
+            title: eb.fn.coalesce('title', eb.val(a.title)),
+            ...(runsNow ? { runner_instance: a.instanceId } : {}),
+          }))
+          .where('id', '=', a.turn.sessionId)
+          .execute();
+        const turn = turnFromRow(row);
+        if (runsNow) return { ok: true, turn, previousRunner: session.runner_instance, interrupt: null, superseded: [] };
+        return { ok: true, turn, interrupt: decision.interrupt, superseded: decision.supersede };
+      });
+    } catch (err) {
+      if (err instanceof Refused) return { ok: false, reason: err.reason };
+      throw err;
+    }
+  }
+
+  async claim(turnId: string, instanceId: string, now: number): Promise<ClaimResult> {
+    return this.#db.transaction().execute(async (tx): Promise<ClaimResult> => {
+      const owner = await tx.selectFrom('turns').select('session_id').where('id', '=', turnId).executeTakeFirst();
+      if (owner === undefined) throw new StoreNotFoundError(`turn ${turnId} not found`);
+      // Session row first, as every writer here does, then the turns under it.
+      const session = await tx
+        .selectFrom('sessions')
+        .select(['status', 'runner_instance'])
+        .where('id', '=', owner.session_id)
+        .forUpdate()
+        .executeTakeFirst();
+      const turn = await this.#turn(tx, turnId);
+      if (turn.status !== 'queued') return turn.status === 'running' ? { state: 'waiting' } : { state: 'ended', turn };
+      if (session === undefined || !isNext(await this.#active(tx, turn.sessionId), turnId)) return { state: 'waiting' };
+      const row = await tx
+        .updateTable('turns')
+        .set({ status: 'running', instance_id: instanceId })
+        .where('id', '=', turnId)
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      await tx
+        .updateTable('sessions')
+        .set({ status: keepArchived(session.status as SessionStatus, 'running'), last_active_at: now, runner_instance: instanceId })
+        .where('id', '=', turn.sessionId)
+        .execute();
+      return { state: 'claimed', turn: turnFromRow(row), previousRunner: session.runner_instance };
+    });
+  }
+
+  async active(sessionId: string): Promise<ActiveTurn[]> {
+    return runOrder(await this.#active(this.#db, sessionId));
+  }
+
+  async registerInstance(id: string, now: number): Promise<void> {
+    await this.#db
+      .insertInto('instances')
+      .values({ id, started_at: now, heartbeat_at: now })
+      .onConflict((oc) => oc.column('id').doUpdateSet({ heartbeat_at: now }))
+      .execute();
+  }
+
+  async heartbeat(id: string, now: number): Promise<boolean> {
+    const r = await this.#db.updateTable('instances').set({ heartbeat_at: now }).where('id', '=', id).executeTakeFirst();
+    return r.numUpdatedRows > 0n;
+  }
+
+  async deregisterInstance(id: string): Promise<void> {
+    await this.#db.deleteFrom('instances').where('id', '=', id).execute();
+  }
+
+  async failLost(liveSince: number, error: { code: string; message: string }, now: number): Promise<LostTurn[]> {
+    return this.#db.transaction().execute(async (tx) => {
+      const candidates = await lostTurnsQuery(tx, liveSince).execute();
+      const sessionIds = [...new Set(candidates.map((t) => t.session_id))].sort();
+      if (sessionIds.length === 0) {
+        await tx.deleteFrom('instances').where('heartbeat_at', '<', liveSince).execute();
+        return [];
+      }
+      // Lock the sessions (in id order: every instance sweeps, and they must not deadlock), then
+      // re-select under the locks: a turn may have finished since.
+      await tx.selectFrom('sessions').select('id').where('id', 'in', sessionIds).orderBy('id').forUpdate().execute();
+      const lost = (await lostTurnsQuery(tx, liveSince).where('session_id', 'in', sessionIds).execute()).map((r) => ({
+        turnId: r.id,
+        sessionId: r.session_id,
+      }));
+      if (lost.length > 0) {
+        await tx
+          .updateTable('turns')
+          .set({ status: 'failed', error_code: error.code, error_message: error.message, finished_at: now })
+          .where('id', 'in', lost.map((t) => t.turnId))
+          .execute();
+        await idleSessionsWithoutTurns(tx, sessionIds).execute();
+      }
+      await tx.deleteFrom('instances').where('heartbeat_at', '<', liveSince).execute();
+      return lost;
+    });
+  }
+
+  async #active(db: Kysely<Database>, sessionId: string): Promise<ActiveTurn[]> {
+    return activeFromRows(await activeTurnsQuery(db, sessionId).execute());
+  }
+
+  async #turn(tx: Tx, id: string): Promise<TurnRecord> {
+    const row = await tx.selectFrom('turns').selectAll().where('id', '=', id).executeTakeFirst();
+    if (row === undefined) throw new StoreNotFoundError(`turn ${id} not found`);
+    return turnFromRow(row);
+  }
+}

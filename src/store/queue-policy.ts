@@ -1,0 +1,62 @@
+import type { ActiveTurn, AdmissionRefusal, IfBusy, TurnOutcome } from './types.js';
+import { ZERO_USAGE } from './rows.js';
+
+/**
+ * The queue rules every backend applies inside its admit/claim transactions, as pure functions
+ * of a session's active turns, so SQLite and PostgreSQL cannot disagree on them.
+ */
+
+export type Decision =
+  | { kind: 'run' }
+  | { kind: 'queue'; priority: number; supersede: string[]; interrupt: ActiveTurn | null }
+  | { kind: 'refuse'; reason: AdmissionRefusal };
+
+export interface DecisionInput {
+  active: ActiveTurn[];
+  ifBusy: IfBusy;
+  maxQueued: number;
+  /** Turns of the account running now, on every instance. */
+  accountRunning: number;
+  accountMaxConcurrent: number;
+}
+
+export function decideAdmission({ active, ifBusy, maxQueued, accountRunning, accountMaxConcurrent }: DecisionInput): Decision {
+  if (active.length === 0) {
+    return accountRunning >= accountMaxConcurrent ? { kind: 'refuse', reason: 'too_many_turns' } : { kind: 'run' };
+  }
+  if (ifBusy === 'reject') return { kind: 'refuse', reason: 'busy' };
+  const queued = active.filter((t) => t.status === 'queued');
+  if (ifBusy === 'enqueue') {
+    return queued.length >= maxQueued
+      ? { kind: 'refuse', reason: 'queue_full' }
+      : { kind: 'queue', priority: 0, supersede: [], interrupt: null };
+  }
+  // The newest interrupting message wins: earlier ones still waiting are dropped, and it runs next.
+  return {
+    kind: 'queue',
+    priority: 1,
+    supersede: queued.filter((t) => t.priority > 0).map((t) => t.turnId),
+    interrupt: active.find((t) => t.status === 'running') ?? null,
+  };
+}
+
+/** Running first, then waiting turns in the order they will run. */
+export function runOrder(active: ActiveTurn[]): ActiveTurn[] {
+  return [...active].sort(
+    (a, b) => (a.status === 'running' ? -1 : 0) - (b.status === 'running' ? -1 : 0) || b.priority - a.priority || a.seq - b.seq,
+  );
+}
+
+/** Whether `turnId` may start now: nothing runs and it is first in line. */
+export function isNext(active: ActiveTurn[], turnId: string): boolean {
+  const [first] = runOrder(active);
+  return first?.status === 'queued' && first.turnId === turnId;
+}
+
+/** What a waiting turn replaced by a newer `interrupt` message is recorded as. */
+export const SUPERSEDED: Pick<TurnOutcome, 'status' | 'errorMessage'> = {
+  status: 'interrupted',
+  errorMessage: 'A newer message interrupted this one before it ran.',
+};
+
+export const NO_USAGE = JSON.stringify(ZERO_USAGE);

@@ -1,0 +1,79 @@
+import type { Kysely } from 'kysely';
+import { toInt } from './rows.js';
+import type { Database } from './schema.js';
+import type { ActiveTurn, Admission } from './types.js';
+import { ACTIVE_TURN, newTurnValues } from './values.js';
+
+/**
+ * The statements of the turn queue, built once for both backends: SQLite compiles and runs them
+ * synchronously inside BEGIN IMMEDIATE, PostgreSQL executes them in a transaction that holds the
+ * session row. Only how they are run differs.
+ */
+type Db = Kysely<Database>;
+
+export const activeTurnsQuery = (db: Db, sessionId: string) =>
+  db
+    .selectFrom('turns')
+    .select(['id', 'status', 'instance_id', 'priority', 'seq'])
+    .where('session_id', '=', sessionId)
+    .where('status', 'in', ACTIVE_TURN);
+
+export function activeFromRows(rows: { id: string; status: string; instance_id: string | null; priority: number | string; seq: number | string }[]): ActiveTurn[] {
+  return rows.map((r) => ({
+    turnId: r.id,
+    status: r.status as ActiveTurn['status'],
+    instanceId: r.instance_id,
+    priority: toInt(r.priority),
+    seq: toInt(r.seq),
+  }));
+}
+
+/** Turns of the account running now, on every instance. */
+export const accountRunningQuery = (db: Db, accountId: string) =>
+  db
+    .selectFrom('turns')
+    .innerJoin('sessions', 'sessions.id', 'turns.session_id')
+    .select((eb) => eb.fn.countAll<number | string>().as('n'))
+    .where('sessions.account_id', '=', accountId)
+    .where('turns.status', '=', 'running');
+
+export const nextSeqQuery = (db: Db, sessionId: string) =>
+  db.selectFrom('turns').select((eb) => eb.fn.max('seq').as('seq')).where('session_id', '=', sessionId);
+
+export const nextSeq = (row: { seq: number | string | null } | undefined) => (row?.seq == null ? 1 : toInt(row.seq) + 1);
+
+export const insertTurn = (db: Db, a: Admission, seq: number, status: 'running' | 'queued', priority: number, now: number) =>
+  db.insertInto('turns').values(
+    newTurnValues({ id: a.turn.id, sessionId: a.turn.sessionId, prompt: a.turn.prompt, status, instanceId: a.instanceId, priority }, seq, now),
+  );
+
+export const supersedeTurns = (db: Db, ids: string[], message: string, now: number) =>
+  db
+    .updateTable('turns')
+    .set({ status: 'interrupted', error_message: message, finished_at: now })
+    .where('id', 'in', ids)
+    .where('status', '=', 'queued');
+
+/** Turns held by no live instance: none recorded, or one whose heartbeat is older than `liveSince`. */
+export const lostTurnsQuery = (db: Db, liveSince: number) =>
+  db
+    .selectFrom('turns')
+    .select(['id', 'session_id'])
+    .where('status', 'in', ACTIVE_TURN)
+    .where((eb) =>
+      eb.or([
+        eb('instance_id', 'is', null),
+        eb('instance_id', 'not in', eb.selectFrom('instances').select('id').where('heartbeat_at', '>=', liveSince)),
+      ]),
+    );
+
+/** Sessions among `ids` that are `running` but have no active turn left: back to idle. */
+export const idleSessionsWithoutTurns = (db: Db, ids: string[]) =>
+  db
+    .updateTable('sessions')
+    .set({ status: 'idle' })
+    .where('id', 'in', ids)
+    .where('status', '=', 'running')
+    .where((eb) =>
+      eb.not(eb.exists(eb.selectFrom('turns').select('id').whereRef('turns.session_id', '=', 'sessions.id').where('status', 'in', ACTIVE_TURN))),
+    );

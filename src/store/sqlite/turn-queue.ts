@@ -1,0 +1,153 @@
+import type { Kysely } from 'kysely';
+import { StoreNotFoundError } from '../errors.js';
+import { decideAdmission, isNext, runOrder, SUPERSEDED } from '../queue-policy.js';
+import {
+  accountRunningQuery,
+  activeFromRows,
+  activeTurnsQuery,
+  idleSessionsWithoutTurns,
+  insertTurn,
+  lostTurnsQuery,
+  nextSeq,
+  nextSeqQuery,
+  supersedeTurns,
+} from '../queue-sql.js';
+import { toInt, turnFromRow } from '../rows.js';
+import type { Database } from '../schema.js';
+import type { ActiveTurn, Admission, AdmitResult, ClaimResult, LostTurn, SessionStatus, TurnQueue, TurnRecord } from '../types.js';
+import { keepArchived, newSessionValues } from '../values.js';
+import { StoreConflictError } from '../types.js';
+import type { SqliteRunner } from './runner.js';
+
+/** Thrown inside a transaction to roll back a refused admission (a new session included). */
+class Refused extends Error {
+  constructor(readonly reason: Extract<AdmitResult, { ok: false }>['reason']) {
+    super(reason);
+  }
+}
+
+/** The turn queue on SQLite; each call is one BEGIN IMMEDIATE transaction (see runner.ts). */
+export class SqliteTurnQueue implements TurnQueue {
+  readonly #db: Kysely<Database>;
+  readonly #run: SqliteRunner;
+
+  constructor(db: Kysely<Database>, runner: SqliteRunner) {
+    this.#db = db;
+    this.#run = runner;
+  }
+
+  async admit(a: Admission, now: number): Promise<AdmitResult> {
+    const db = this.#db;
+    const run = this.#run;
+    try {
+      return run.write((): AdmitResult => {
+        if (a.newSession) {
+          const changed = run.run(db.insertInto('sessions').values(newSessionValues(a.newSession, now)).onConflict((oc) => oc.column('id').doNothing()).compile());
+          if (changed === 0) throw new StoreConflictError(`session ${a.newSession.id} already exists`);
+        }
+        const session = run.first(
+          db.selectFrom('sessions').select(['status', 'runner_instance']).where('id', '=', a.turn.sessionId).where('account_id', '=', a.accountId).compile(),
+        );
+        if (session === undefined) throw new Refused('session_not_found');
+        const active = this.#active(a.turn.sessionId);
+        const accountRunning = active.length === 0 ? toInt(run.first(accountRunningQuery(db, a.accountId).compile())?.n ?? 0) : 0;
+        const decision = decideAdmission({ ...a, active, accountRunning });
+        if (decision.kind === 'refuse') throw new Refused(decision.reason);
+        const seq = nextSeq(run.first(nextSeqQuery(db, a.turn.sessionId).compile()));
+        const runsNow = decision.kind === 'run';
+        if (!runsNow && decision.supersede.length > 0) {
+          run.run(supersedeTurns(db, decision.supersede, SUPERSEDED.errorMessage!, now).compile());
+        }
+        run.run(insertTurn(db, a, seq, runsNow ? 'running' : 'queued', runsNow ? 0 : decision.priority, now).compile());
+        run.run(
+          db
+            .updateTable('sessions')
+            .set((eb) => ({
+              status: keepArchived(session.status as SessionStatus, 'running'),
+              last_active_at: now,
+              title: eb.fn.coalesce('title', eb.val(a.title)),
+              ...(runsNow ? { runner_instance: a.instanceId } : {}),
+            }))
+            .where('id', '=', a.turn.sessionId)
+            .compile(),
+        );
+        const turn = this.#turn(a.turn.id);
+        if (runsNow) return { ok: true, turn, previousRunner: session.runner_instance, interrupt: null, superseded: [] };
+        return { ok: true, turn, interrupt: decision.interrupt, superseded: decision.supersede };
+      });
+    } catch (err) {
+      if (err instanceof Refused) return { ok: false, reason: err.reason };
+      throw err;
+    }
+  }
+
+  async claim(turnId: string, instanceId: string, now: number): Promise<ClaimResult> {
+    return this.#run.write((): ClaimResult => {
+      const turn = this.#turn(turnId);
+      if (turn.status !== 'queued') return turn.status === 'running' ? { state: 'waiting' } : { state: 'ended', turn };
+      if (!isNext(this.#active(turn.sessionId), turnId)) return { state: 'waiting' };
+      const session = this.#run.first(
+        this.#db.selectFrom('sessions').select(['status', 'runner_instance']).where('id', '=', turn.sessionId).compile(),
+      );
+      this.#run.run(this.#db.updateTable('turns').set({ status: 'running', instance_id: instanceId }).where('id', '=', turnId).compile());
+      this.#run.run(
+        this.#db
+          .updateTable('sessions')
+          .set({ status: keepArchived((session?.status ?? 'idle') as SessionStatus, 'running'), last_active_at: now, runner_instance: instanceId })
+          .where('id', '=', turn.sessionId)
+          .compile(),
+      );
+      return { state: 'claimed', turn: this.#turn(turnId), previousRunner: session?.runner_instance ?? null };
+    });
+  }
+
+  async active(sessionId: string): Promise<ActiveTurn[]> {
+    return runOrder(this.#active(sessionId));
+  }
+
+  async registerInstance(id: string, now: number): Promise<void> {
+    this.#run.run(
+      this.#db
+        .insertInto('instances')
+        .values({ id, started_at: now, heartbeat_at: now })
+        .onConflict((oc) => oc.column('id').doUpdateSet({ heartbeat_at: now }))
+        .compile(),
+    );
+  }
+
+  async heartbeat(id: string, now: number): Promise<boolean> {
+    return this.#run.run(this.#db.updateTable('instances').set({ heartbeat_at: now }).where('id', '=', id).compile()) > 0;
+  }
+
+  async deregisterInstance(id: string): Promise<void> {
+    this.#run.run(this.#db.deleteFrom('instances').where('id', '=', id).compile());
+  }
+
+  async failLost(liveSince: number, error: { code: string; message: string }, now: number): Promise<LostTurn[]> {
+    return this.#run.write(() => {
+      const lost = this.#run.all(lostTurnsQuery(this.#db, liveSince).compile()).map((r) => ({ turnId: r.id, sessionId: r.session_id }));
+      if (lost.length > 0) {
+        this.#run.run(
+          this.#db
+            .updateTable('turns')
+            .set({ status: 'failed', error_code: error.code, error_message: error.message, finished_at: now })
+            .where('id', 'in', lost.map((t) => t.turnId))
+            .compile(),
+        );
+        this.#run.run(idleSessionsWithoutTurns(this.#db, [...new Set(lost.map((t) => t.sessionId))]).compile());
+      }
+      this.#run.run(this.#db.deleteFrom('instances').where('heartbeat_at', '<', liveSince).compile());
+      return lost;
+    });
+  }
+
+  #active(sessionId: string): ActiveTurn[] {
+    return activeFromRows(this.#run.all(activeTurnsQuery(this.#db, sessionId).compile()));
+  }
+
+  #turn(id: string): TurnRecord {
+    const row = this.#run.first(this.#db.selectFrom('turns').selectAll().where('id', '=', id).compile());
+    if (row === undefined) throw new StoreNotFoundError(`turn ${id} not found`);
+    return turnFromRow(row);
+  }
+}
