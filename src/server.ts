@@ -1,4 +1,6 @@
 import { mkdir } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import path from 'node:path';
 import type { Logger } from 'pino';
 import { startMockModel, type MockModel } from '../mock-model/server.js';
 import type { Config } from './config/config.js';
@@ -100,6 +102,7 @@ export async function createServer({ config, log, clock = { now: Date.now }, fet
   const membership = new Membership({
     queue: store.queue,
     instanceId: control.instanceId,
+    home: `${hostname()}:${path.resolve(config.dataDir)}`,
     shared: store.bus !== null,
     leaseTtlMs: config.leaseTtlMs,
     now: clock.now,

@@ -1,9 +1,14 @@
 import type { Logger } from 'pino';
 import type { LostTurn, TurnQueue } from '../store/types.js';
 
+const RESTARTED = { code: 'server_restarted', message: 'The server stopped while this turn was running.' };
+const LOST = { code: 'instance_lost', message: 'The instance running this turn stopped answering.' };
+
 export interface MembershipOptions {
   queue: TurnQueue;
   instanceId: string;
+  /** Host and data directory: what a restarted process of this instance has in common with it. */
+  home: string;
   /** Several instances share the store (PostgreSQL); false: this is the only one (SQLite). */
   shared: boolean;
   /** A shared instance that has not heartbeat for this long is dead, and its turns are failed. */
@@ -19,8 +24,9 @@ export interface MembershipOptions {
 /**
  * This instance's lease on its turns. A turn belongs to the instance that runs it for as long as
  * that instance heartbeats; every instance sweeps, failing the turns of instances silent for
- * longer than the lease (`instance_lost`) so their sessions move on. With one instance (SQLite)
- * everything left active at start-up was the previous process's (`server_restarted`).
+ * longer than the lease (`instance_lost`) so their sessions move on. At start-up the turns of
+ * an earlier process with the same home, and with one instance (SQLite) every turn left active,
+ * fail at once (`server_restarted`).
  */
 export class Membership {
   private timer: NodeJS.Timeout | null = null;
@@ -28,10 +34,12 @@ export class Membership {
   constructor(private readonly opts: MembershipOptions) {}
 
   async start(): Promise<void> {
-    const { queue, instanceId, now, shared, leaseTtlMs } = this.opts;
-    await queue.registerInstance(instanceId, now());
-    await this.sweep(shared ? now() - leaseTtlMs : now());
+    const { queue, instanceId, home, now, shared, leaseTtlMs } = this.opts;
+    await queue.registerInstance(instanceId, home, now());
+    // An earlier process of this instance (same home) is certainly gone: its turns fail now.
+    await this.sweep(shared ? 0 : now(), RESTARTED);
     if (!shared) return;
+    await this.sweep(now() - leaseTtlMs, LOST);
     // Three heartbeats per lease: one late or lost beat does not cost the lease.
     this.timer = setInterval(() => void this.beat(), Math.max(100, Math.floor(leaseTtlMs / 3)));
     this.timer.unref();
@@ -49,19 +57,16 @@ export class Membership {
       if (!(await queue.heartbeat(instanceId, now()))) {
         log.error({ instance_id: instanceId }, 'this instance was declared lost (heartbeats stalled); its turns were failed');
         this.opts.onFenced();
-        await queue.registerInstance(instanceId, now());
+        await queue.registerInstance(instanceId, this.opts.home, now());
       }
-      await this.sweep(now() - leaseTtlMs);
+      await this.sweep(now() - leaseTtlMs, LOST);
     } catch (err) {
       log.warn({ err }, 'instance heartbeat failed');
     }
   }
 
-  private async sweep(liveSince: number): Promise<void> {
-    const { queue, shared, now, log } = this.opts;
-    const error = shared
-      ? { code: 'instance_lost', message: 'The instance running this turn stopped answering.' }
-      : { code: 'server_restarted', message: 'The server stopped while this turn was running.' };
+  private async sweep(liveSince: number, error: { code: string; message: string }): Promise<void> {
+    const { queue, now, log } = this.opts;
     const lost = await queue.failLost(liveSince, error, now());
     if (lost.length === 0) return;
     log.warn({ turns: lost.length, code: error.code }, 'failed turns left running by a lost instance');

@@ -82,6 +82,7 @@ export interface InstancesTable {
   id: string;
   started_at: EpochMs;
   heartbeat_at: EpochMs;
+  home: string;
 }
 
 export interface Database {

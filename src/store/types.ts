@@ -211,8 +211,11 @@ export interface TurnQueue {
   claim(turnId: string, instanceId: string, now: number): Promise<ClaimResult>;
   /** The session's running and waiting turns, the running one first, then in run order. */
   active(sessionId: string): Promise<ActiveTurn[]>;
-  /** Records a live instance (again, if it was declared dead). */
-  registerInstance(id: string, now: number): Promise<void>;
+  /**
+   * Records a live instance (again, if it was declared dead). Other instances with the same
+   * `home` (host and data directory) are earlier processes of this one, so they are marked dead.
+   */
+  registerInstance(id: string, home: string, now: number): Promise<void>;
   /** False when the instance had been declared dead (its row is gone). */
   heartbeat(id: string, now: number): Promise<boolean>;
   deregisterInstance(id: string): Promise<void>;

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -12,9 +13,24 @@ import { startFakeOpenMeteo, type FakeOpenMeteo } from '../tools/fake-open-meteo
 /** The mock model echoes how many messages of history it was sent: `[history: N messages]`. */
 export const historyOf = (text: string) => Number(/\[history: (\d+) messages\]/.exec(text)?.[1] ?? NaN);
 
+/**
+ * With TEST_STORE=postgres (the `postgres` test project) every test server runs on PostgreSQL, in
+ * a schema of its own named after its data directory, so a restarted server finds its data again.
+ * test/global-setup.ts drops these schemas.
+ */
+export const TEST_SCHEMA_PREFIX = 'e2e_';
+function storeEnv(dataDir: string): Record<string, string> {
+  if (process.env.TEST_STORE !== 'postgres') return {};
+  return {
+    DATABASE_URL: process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
+    DATABASE_SCHEMA: `${TEST_SCHEMA_PREFIX}${createHash('sha256').update(dataDir).digest('hex').slice(0, 16)}`,
+  };
+}
+
 /** Environment every test server gets: the mock model, a local fake weather API, quick retries. */
 export function testEnv(dataDir: string, mock: MockModel, weather: FakeOpenMeteo): Record<string, string> {
   return {
+    ...storeEnv(dataDir),
     DATA_DIR: dataDir,
     ANTHROPIC_API_KEY: 'test-key',
     ANTHROPIC_BASE_URL: mock.url,

@@ -11,7 +11,7 @@ describe('health, readiness and the OpenAPI document', () => {
   it('GET /health is the seed’s shape plus the mode', async () => {
     const { status, body } = await t.json('GET', '/health');
     expect(status).toBe(200);
-    expect(body).toMatchObject({ status: 'healthy', mode: 'live', demo: false, store: 'sqlite', model: 'claude-sonnet-4-5' });
+    expect(body).toMatchObject({ status: 'healthy', mode: 'live', demo: false, store: process.env.TEST_STORE === 'postgres' ? 'postgres' : 'sqlite', model: 'claude-sonnet-4-5' });
   });
 
   it('GET /ready answers 200 while the database answers, 503 once it is gone', async () => {

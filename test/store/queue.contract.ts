@@ -124,8 +124,8 @@ export function turnQueueContract(name: string, factory: () => Promise<QueueHarn
 
     it('fails the turns of instances whose heartbeat stopped, and only those', async () => {
       await s.catalog.createSession({ id: 's2', accountId: 'acc' }, T0);
-      await s.queue.registerInstance('A', T0);
-      await s.queue.registerInstance('B', T0);
+      await s.queue.registerInstance('A', 'host-a', T0);
+      await s.queue.registerInstance('B', 'host-b', T0);
       await admitOk('a1', { instanceId: 'A' });
       await admitOk('b1', { instanceId: 'B', turn: { id: 'b1', sessionId: 's2', prompt: 'p' } });
       await admitOk('b2', { instanceId: 'B', ifBusy: 'enqueue', turn: { id: 'b2', sessionId: 's2', prompt: 'p' } });
@@ -140,12 +140,22 @@ export function turnQueueContract(name: string, factory: () => Promise<QueueHarn
       expect((await s.queue.active('s1')).map((t) => t.turnId)).toEqual(['a1', 'a2']);
       // B was forgotten: its next heartbeat says so, and it may register again.
       expect(await s.queue.heartbeat('B', T0 + 20_002)).toBe(false);
-      await s.queue.registerInstance('B', T0 + 20_003);
+      await s.queue.registerInstance('B', 'host-b', T0 + 20_003);
       expect(await s.queue.heartbeat('B', T0 + 20_004)).toBe(true);
       expect(await s.queue.failLost(T0 + 10_000, { code: 'instance_lost', message: 'gone' }, T0 + 20_005)).toEqual([]);
       // A turn recorded by no instance at all (older data) counts as lost.
       await s.catalog.startTurn({ id: 'old', sessionId: 's2', prompt: 'p', status: 'running' }, T0 + 30_000);
       expect((await s.queue.failLost(T0, { code: 'server_restarted', message: 'r' }, T0 + 30_001)).map((t) => t.turnId)).toEqual(['old']);
+    });
+
+    it('treats an earlier process with the same home as dead the moment its successor registers', async () => {
+      await s.queue.registerInstance('old', 'host:/data', T0);
+      await admitOk('t1', { instanceId: 'old' });
+      await s.queue.registerInstance('new', 'host:/data', T0 + 1);
+      const lost = await s.queue.failLost(0, { code: 'server_restarted', message: 'restarted' }, T0 + 2);
+      expect(lost).toEqual([{ turnId: 't1', sessionId: 's1' }]);
+      expect(await s.queue.heartbeat('new', T0 + 3)).toBe(true);
+      expect(await s.queue.heartbeat('old', T0 + 3)).toBe(false);
     });
 
     it('admits exactly one of simultaneous reject sends from two handles, and queues every enqueue once', async () => {

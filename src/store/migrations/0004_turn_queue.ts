@@ -12,6 +12,8 @@ export const turnQueue: Migration = {
       .addColumn('id', 'text', (c) => c.primaryKey())
       .addColumn('started_at', 'bigint', (c) => c.notNull())
       .addColumn('heartbeat_at', 'bigint', (c) => c.notNull())
+      // Host and data directory: a new process with the same home knows its predecessor is dead.
+      .addColumn('home', 'text', (c) => c.notNull().defaultTo(''))
       .execute();
     // The instance that admitted (and runs) the turn; NULL for turns older than this migration.
     await db.schema.alterTable('turns').addColumn('instance_id', 'text').execute();

@@ -134,12 +134,16 @@ export class PostgresTurnQueue implements TurnQueue {
     return runOrder(await this.#active(this.#db, sessionId));
   }
 
-  async registerInstance(id: string, now: number): Promise<void> {
-    await this.#db
-      .insertInto('instances')
-      .values({ id, started_at: now, heartbeat_at: now })
-      .onConflict((oc) => oc.column('id').doUpdateSet({ heartbeat_at: now }))
-      .execute();
+  async registerInstance(id: string, home: string, now: number): Promise<void> {
+    await this.#db.transaction().execute(async (tx) => {
+      // Heartbeat -1: dead to any sweep, so their turns fail at once (not a lease later).
+      await tx.updateTable('instances').set({ heartbeat_at: -1 }).where('home', '=', home).where('id', '!=', id).execute();
+      await tx
+        .insertInto('instances')
+        .values({ id, home, started_at: now, heartbeat_at: now })
+        .onConflict((oc) => oc.column('id').doUpdateSet({ heartbeat_at: now }))
+        .execute();
+    });
   }
 
   async heartbeat(id: string, now: number): Promise<boolean> {

@@ -105,14 +105,18 @@ export class SqliteTurnQueue implements TurnQueue {
     return runOrder(this.#active(sessionId));
   }
 
-  async registerInstance(id: string, now: number): Promise<void> {
-    this.#run.run(
-      this.#db
-        .insertInto('instances')
-        .values({ id, started_at: now, heartbeat_at: now })
-        .onConflict((oc) => oc.column('id').doUpdateSet({ heartbeat_at: now }))
-        .compile(),
-    );
+  async registerInstance(id: string, home: string, now: number): Promise<void> {
+    this.#run.write(() => {
+      // Heartbeat -1: dead to any sweep, so their turns fail at once (not a lease later).
+      this.#run.run(this.#db.updateTable('instances').set({ heartbeat_at: -1 }).where('home', '=', home).where('id', '!=', id).compile());
+      this.#run.run(
+        this.#db
+          .insertInto('instances')
+          .values({ id, home, started_at: now, heartbeat_at: now })
+          .onConflict((oc) => oc.column('id').doUpdateSet({ heartbeat_at: now }))
+          .compile(),
+      );
+    });
   }
 
   async heartbeat(id: string, now: number): Promise<boolean> {
