@@ -2,6 +2,7 @@
  * bench/turn-latency — in one run against the zero-latency mock model, side by side:
  *   (a) bare SDK streaming-input loop: one query() whose Inbox prompt stays open (the floor)
  *   (b) warm turn through our API: POST /v1/sessions/{id}/messages, process already warm
+ *   (p) the same as (b) with the service on PostgreSQL (TEST_DATABASE_URL or the local default)
  *   (c) cold turn through our API: a 50-turn session whose process was evicted, resumed from our store
  *   (e) a new session's first turn through our API: POST /chat without session_id (reference for c)
  *   (d) query-per-request (the seed's approach): bare query() with a string prompt + resume
@@ -16,6 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { serve } from '@hono/node-server';
+import pg from 'pg';
 import pino from 'pino';
 import { startMockModel } from '../mock-model/server.js';
 import { loadConfig } from '../src/config/config.js';
@@ -42,8 +44,10 @@ const progress = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
 const mock = await startMockModel({ tokenDelayMs: 0 });
 const dataDir = await mkdtemp(path.join(os.tmpdir(), 'caa-bench-'));
 const bareDir = await mkdtemp(path.join(os.tmpdir(), 'caa-bench-bare-'));
-const config = loadConfig({
-  DATA_DIR: dataDir,
+const pgDataDir = await mkdtemp(path.join(os.tmpdir(), 'caa-bench-pg-'));
+const pgUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const pgSchema = `bench_turns_${process.pid}`;
+const env = {
   ANTHROPIC_API_KEY: 'bench',
   ANTHROPIC_BASE_URL: mock.url,
   WEATHER_TOOL: 'false',
@@ -56,11 +60,19 @@ const config = loadConfig({
   CLAUDE_MAX_BUDGET_USD: '50',
   PATH: process.env.PATH,
   HOME: process.env.HOME,
-});
-const server = await createServer({ config, log: pino({ level: 'warn' }, pino.destination(2)) });
-const http = serve({ fetch: server.app.fetch, port: 0, hostname: '127.0.0.1' });
-await new Promise((r) => http.once('listening', r));
-const api = new ApiClient(`http://127.0.0.1:${(http.address() as AddressInfo).port}`);
+};
+const config = loadConfig({ ...env, DATA_DIR: dataDir });
+/** The same service on PostgreSQL, for (p): one warm session, interleaved with the SQLite kinds. */
+const pgConfig = loadConfig({ ...env, DATA_DIR: pgDataDir, DATABASE_URL: pgUrl, DATABASE_SCHEMA: pgSchema });
+
+async function listen(cfg: typeof config) {
+  const server = await createServer({ config: cfg, log: pino({ level: 'warn' }, pino.destination(2)) });
+  const http = serve({ fetch: server.app.fetch, port: 0, hostname: '127.0.0.1' });
+  await new Promise((r) => http.once('listening', r));
+  return { server, http, api: new ApiClient(`http://127.0.0.1:${(http.address() as AddressInfo).port}`) };
+}
+const { server, http, api } = await listen(config);
+const pgServer = await listen(pgConfig);
 const bareOpts = bareOptions({
   dir: bareDir,
   baseUrl: mock.url,
@@ -80,6 +92,8 @@ try {
   await bareLoop.turn('warm-up');
   const warmId = await api.createSession('bench (b) warm');
   await api.send(warmId, 'warm-up');
+  const pgWarmId = await pgServer.api.createSession('bench (p) warm');
+  await pgServer.api.send(pgWarmId, 'warm-up');
   const perRequestId = (await queryPerRequest(bareOpts, 'warm-up')).sessionId;
   const first = await api.chat('warm-up: a new session');
   await server.runtime.evict(first.sessionId);
@@ -110,6 +124,17 @@ try {
       spawns: [],
       runtimeMs: [],
       sample: apiKind('b', (i) => timed(() => api.send(warmId, `hello ${i}`))),
+    },
+    p: {
+      label: '(p) = (b) with the service on PostgreSQL',
+      samples: [],
+      spawns: null,
+      runtimeMs: [],
+      sample: async (i) => {
+        const t = await timed(() => pgServer.api.send(pgWarmId, `hello ${i}`));
+        kinds.p.runtimeMs!.push(t.value.durationMs);
+        return t.ms;
+      },
     },
     c: {
       label: `(c) API cold turn, resume ${historyTurns}-turn session from store`,
@@ -145,7 +170,7 @@ try {
   };
 
   // ---- latency rounds ---------------------------------------------------------------------------
-  const order: Key[] = ['a', 'b', 'c', 'e', 'd'];
+  const order: Key[] = ['a', 'b', 'p', 'c', 'e', 'd'];
   for (let i = 0; i < runs; i++) {
     progress(`latency round ${i + 1}/${runs}`);
     for (let k = 0; k < order.length; k++) {
@@ -191,7 +216,18 @@ try {
   await loop?.close().catch(() => undefined);
   await new Promise((r) => http.close(r));
   await server.close();
+  await new Promise((r) => pgServer.http.close(r));
+  await pgServer.server.close();
+  await dropSchema(pgUrl, pgSchema);
   await mock.close();
   await rm(dataDir, { recursive: true, force: true });
   await rm(bareDir, { recursive: true, force: true });
+  await rm(pgDataDir, { recursive: true, force: true });
+}
+
+async function dropSchema(url: string, schema: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  await client.query(`drop schema if exists ${pg.escapeIdentifier(schema)} cascade`);
+  await client.end();
 }

@@ -2,7 +2,7 @@
 import { mb, median, pct, table } from './stats.js';
 import type { ThroughputResult } from './throughput.js';
 
-export type Key = 'a' | 'b' | 'c' | 'e' | 'd';
+export type Key = 'a' | 'b' | 'p' | 'c' | 'e' | 'd';
 
 export interface KindResult {
   label: string;
@@ -54,6 +54,7 @@ export function printReport(r: BenchResults): void {
     ['(b)/(a) warm API turn vs bare loop', med('b') / med('a'), 'le', 1.15],
     ['(c)/(e) cold resume vs new session', med('c') / med('e'), 'le', 1.3],
     ['(d)/(b) query-per-request vs warm API', med('d') / med('b'), 'ge', 10],
+    ['(p)/(b) warm API turn, PostgreSQL vs SQLite', med('p') / med('b'), 'le', 1.1],
   ];
   print('\nratios of medians\n');
   print(

@@ -256,6 +256,8 @@ export type TranscriptStore = Required<
 
 export interface Store {
   readonly backend: 'sqlite' | 'postgres';
+  /** The migrations opening this store applied (empty when the schema was already current). */
+  readonly migrated: string[];
   readonly catalog: Catalog;
   readonly transcripts: TranscriptStore;
   readonly events: EventLog;

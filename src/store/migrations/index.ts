@@ -21,14 +21,14 @@ export function migrationProvider(backend: Backend): MigrationProvider {
 }
 
 /**
- * Brings the database to the latest schema. Throws the first migration error so a store never
- * opens on a half-migrated schema.
+ * Brings the database to the latest schema and returns the migrations it applied. Throws the
+ * first migration error so a store never opens on a half-migrated schema.
  *
  * `schema` (PostgreSQL) names the schema the bookkeeping tables live in. Without it Kysely asks
  * "does a `kysely_migration` table exist in ANY schema?", so a store opened on a fresh schema of
  * a database where another schema is already migrated would skip creating its own and fail.
  */
-export async function migrateToLatest(db: Kysely<any>, backend: Backend, schema?: string): Promise<void> {
+export async function migrateToLatest(db: Kysely<any>, backend: Backend, schema?: string): Promise<string[]> {
   const migrator = new Migrator({
     db,
     provider: migrationProvider(backend),
@@ -41,4 +41,5 @@ export async function migrateToLatest(db: Kysely<any>, backend: Backend, schema?
       cause: error,
     });
   }
+  return (results ?? []).map((r) => r.migrationName);
 }

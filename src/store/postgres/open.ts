@@ -50,13 +50,14 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Sto
     }),
   });
   let current: string;
+  let migrated: string[];
   try {
     if (schema !== undefined) await createSchema(db, schema);
     const { rows } = await sql<{ schema: string | null }>`select current_schema() as schema`.execute(db);
     // search_path silently skips schemas that do not exist; fail here rather than at CREATE TABLE.
     if (!rows[0]?.schema) throw new Error(`PostgreSQL schema "${schema ?? ''}" does not exist`);
     current = rows[0].schema;
-    await migrateToLatest(db, 'postgres', current);
+    migrated = await migrateToLatest(db, 'postgres', current);
   } catch (err) {
     await db.destroy();
     throw err;
@@ -65,6 +66,7 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Sto
   const bus = new PostgresBus(db, opts.url, current);
   return {
     backend: 'postgres',
+    migrated,
     catalog: new PostgresCatalog(db),
     transcripts: new PostgresTranscriptStore(db),
     events: new PostgresEventLog(db),

@@ -45,8 +45,9 @@ export function openSqliteDatabase(path: string): Database.Database {
 export async function openSqliteStore(opts: SqliteStoreOptions): Promise<Store> {
   const raw = openSqliteDatabase(opts.path);
   const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: raw }) });
+  let migrated: string[];
   try {
-    await migrateToLatest(db, 'sqlite');
+    migrated = await migrateToLatest(db, 'sqlite');
   } catch (err) {
     await db.destroy();
     throw err;
@@ -55,6 +56,7 @@ export async function openSqliteStore(opts: SqliteStoreOptions): Promise<Store> 
   let closed: Promise<void> | undefined;
   return {
     backend: 'sqlite',
+    migrated,
     catalog: new SqliteCatalog(db, runner),
     transcripts: new SqliteTranscriptStore(db, runner),
     events: new SqliteEventLog(db, runner),
