@@ -25,6 +25,7 @@ const STATUS_BY_CODE: Record<string, ContentfulStatusCode> = {
   unsupported_media_type: 415,
   internal_error: 500,
   shutting_down: 503,
+  instance_unreachable: 503,
 };
 
 export interface ErrorBody {
