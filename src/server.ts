@@ -12,8 +12,7 @@ import { Membership } from './cluster/membership.js';
 import { AgentRuntime } from './runtime/runtime.js';
 import { SessionService, type Clock } from './sessions/service.js';
 import { TurnService } from './sessions/turns.js';
-import { openPostgresStore } from './store/postgres/open.js';
-import { openSqliteStore } from './store/sqlite/open.js';
+import { openStore } from './store/open.js';
 import type { Store } from './store/types.js';
 import { loadMcpConfig } from './tools/mcp-config.js';
 import { buildToolRegistry } from './tools/registry.js';
@@ -45,7 +44,7 @@ export interface ServerDeps {
  */
 export async function createServer({ config, log, clock = { now: Date.now }, fetch: fetchImpl = fetch }: ServerDeps): Promise<Server> {
   await mkdir(config.dataDir, { recursive: true });
-  const store = config.postgres ? await openPostgresStore(config.postgres) : await openSqliteStore({ path: config.databasePath });
+  const store = await openStore(config);
 
   // No key: answer from the built-in mock model so the service works offline, and say so loudly.
   let demoModel: MockModel | null = null;
