@@ -82,7 +82,10 @@ export async function createServer({ config, log, clock = { now: Date.now }, fet
   const control = new Control(store.bus, hub, log);
   const { catalog, transcripts, events, queue } = store;
   const deps = { catalog, transcripts, events, queue, hub, control, runtime, clock, log };
-  const sessions = new SessionService(deps, (id) => turns.isBusy(id));
+  const sessions = new SessionService(deps, {
+    isBusy: (id) => turns.isBusy(id),
+    forgetElsewhere: (id) => control.forgetEverywhere(id),
+  });
   const turns: TurnService = new TurnService(deps, sessions, { ...config.turns, maxMessageBytes: config.maxMessageBytes });
   // Event streams stay replayable for EVENT_RETENTION after their turn ended; older ones go.
   const pruneEvents = async () => {
@@ -97,7 +100,7 @@ export async function createServer({ config, log, clock = { now: Date.now }, fet
   const pruner = setInterval(() => void pruneEvents(), Math.min(config.events.retentionMs, 10 * 60_000)).unref();
   const reaped = await reapOrphans(config.claudeConfigDir);
   if (reaped.length > 0) log.warn({ pids: reaped }, 'killed agent processes orphaned by a previous server');
-  await control.listen((req) => turns.handle(req));
+  await control.listen({ call: (req) => turns.handle(req), forget: (id) => void runtime.forget(id) });
   const membership = new Membership({
     queue: store.queue,
     instanceId: control.instanceId,

@@ -42,8 +42,12 @@ export interface NewSessionInput {
 export class SessionService {
   constructor(
     private readonly deps: SessionDeps,
-    /** Whether a session has a turn in flight (deleting it then is refused). */
-    private readonly isBusy: (sessionId: string) => Promise<boolean>,
+    private readonly hooks: {
+      /** Whether a session has a turn in flight (deleting it then is refused). */
+      isBusy(sessionId: string): Promise<boolean>;
+      /** Ends warm processes of a deleted session on the other instances. */
+      forgetElsewhere(sessionId: string): void;
+    },
   ) {}
 
   create(accountId: string, input: NewSessionInput = {}, id: string = randomUUID()): Promise<SessionRecord> {
@@ -81,8 +85,9 @@ export class SessionService {
   /** Deletes the catalog rows, the stored transcript (with subagent transcripts) and local copies. */
   async delete(accountId: string, id: string): Promise<void> {
     await this.get(accountId, id);
-    if (await this.isBusy(id)) throw new SessionBusyError(id);
+    if (await this.hooks.isBusy(id)) throw new SessionBusyError(id);
     await this.deps.runtime.forget(id);
+    this.hooks.forgetElsewhere(id);
     const projectKey = this.deps.runtime.projectKey(accountId);
     await this.deps.transcripts.delete({ projectKey, sessionId: id });
     await this.deps.runtime.deleteLocalTranscript(accountId, id);

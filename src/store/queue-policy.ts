@@ -1,5 +1,4 @@
-import type { ActiveTurn, AdmissionRefusal, IfBusy, TurnOutcome } from './types.js';
-import { ZERO_USAGE } from './rows.js';
+import type { ActiveTurn, AdmissionRefusal, IfBusy } from './types.js';
 
 /**
  * The queue rules every backend applies inside its admit/claim transactions, as pure functions
@@ -53,10 +52,5 @@ export function isNext(active: ActiveTurn[], turnId: string): boolean {
   return first?.status === 'queued' && first.turnId === turnId;
 }
 
-/** What a waiting turn replaced by a newer `interrupt` message is recorded as. */
-export const SUPERSEDED: Pick<TurnOutcome, 'status' | 'errorMessage'> = {
-  status: 'interrupted',
-  errorMessage: 'A newer message interrupted this one before it ran.',
-};
-
-export const NO_USAGE = JSON.stringify(ZERO_USAGE);
+/** Why a waiting turn replaced by a newer `interrupt` message ended (as `interrupted`). */
+export const SUPERSEDED_MESSAGE = 'A newer message interrupted this one before it ran.';

@@ -274,6 +274,8 @@ export interface Store {
  * correctness (the tables are the truth); a lost message only delays a waiter until it polls.
  */
 export interface StoreBus {
+  /** The largest message `send` carries (PostgreSQL NOTIFY payloads stay under 8000 bytes). */
+  readonly maxMessageBytes: number;
   /** Starts listening as instance `self`: keys published and messages sent to it by others. */
   listen(self: string, handlers: { onKey(key: string): void; onMessage(body: unknown): void }): Promise<void>;
   /** Tells every other instance that `key` changed. */

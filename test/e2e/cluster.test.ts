@@ -133,17 +133,39 @@ describe('two instances on one PostgreSQL', () => {
   it('a tool approval answered on B lets the turn on A go on', async () => {
     const id = await newSession(a);
     const started = await send(a, id, { message: 'What is the weather in Paris?', background: true });
+    let tooBig: { status: number; body: any } | undefined;
     let decided: Promise<{ status: number; body: unknown }> | undefined;
     const onEvent = (e: SseEvent) => {
-      if (e.event === 'permission.requested') decided = postJson(`${b.url}/v1/sessions/${id}/permissions/${e.data.request_id}`, { decision: 'allow' });
+      if (e.event !== 'permission.requested') return;
+      const url = `${b.url}/v1/sessions/${id}/permissions/${e.data.request_id}`;
+      // Forwarded over NOTIFY, an answer has a size limit: past it, a clear 413 and the request stays open.
+      decided = postJson(url, { decision: 'allow', updated_input: { city: 'x'.repeat(10_000) } }).then((r) => {
+        tooBig = r;
+        return postJson(url, { decision: 'allow' });
+      });
     };
     const { events: seen } = await readSse(await events(b, id, started.body.turn_id), { onEvent });
     expect(await decided).toEqual({ status: 200, body: { decision: 'allow' } });
+    expect(tooBig).toMatchObject({ status: 413, body: { error: { code: 'message_too_large' } } });
     const turn = seen.at(-1)!.data.turn;
     expect(turn.status).toBe('succeeded');
     expect(turn.tool_calls[0]).toMatchObject({ name: 'mcp__weather__get_weather', result: expect.stringContaining('Paris, France') });
     // An unknown request id answers 404 from either instance.
     expect((await postJson(`${b.url}/v1/sessions/${id}/permissions/${crypto.randomUUID()}`, { decision: 'allow' })).status).toBe(404);
+  });
+
+  it('deleting a session through A ends its warm process on B', async () => {
+    const id = await newSession(a);
+    expect((await send(b, id, { message: 'warm on B' })).body.status).toBe('succeeded');
+    const warmOnB = async () => (await get(b, '/v1/runtime')).body.sessions.some((s: { id: string }) => s.id === id);
+    expect(await warmOnB()).toBe(true);
+    expect((await fetch(`${a.url}/v1/sessions/${id}`, { method: 'DELETE' })).status).toBe(204);
+    expect(await waitFor(warmOnB, (warm) => !warm, 5_000)).toBe(false);
+    // Nothing the closing process mirrored afterwards brought the transcript back.
+    await new Promise((r) => setTimeout(r, 1_500));
+    const left = await admin.query(`select count(*)::int as n from ${schema}.transcript_entries where session_id = $1`, [id]);
+    expect(left.rows[0].n).toBe(0);
+    expect((await get(b, `/v1/sessions/${id}`)).status).toBe(404);
   });
 
   it('simultaneous sends to A and B: reject runs exactly one, enqueue answers both in order', async () => {

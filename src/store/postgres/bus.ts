@@ -18,6 +18,7 @@ type Wire = { f: string; k: string } | { f: string; to: string; m: unknown };
  */
 export class PostgresBus implements StoreBus {
   readonly channel: string;
+  readonly maxMessageBytes = MAX_PAYLOAD_BYTES;
   #client: pg.Client | null = null;
   #closed = false;
   #self = '';

@@ -1,6 +1,6 @@
 import type { Kysely, Transaction } from 'kysely';
 import { StoreNotFoundError } from '../errors.js';
-import { decideAdmission, isNext, runOrder, SUPERSEDED } from '../queue-policy.js';
+import { decideAdmission, isNext, runOrder, SUPERSEDED_MESSAGE } from '../queue-policy.js';
 import {
   accountRunningQuery,
   activeFromRows,
@@ -76,7 +76,7 @@ export class PostgresTurnQueue implements TurnQueue {
         const seq = nextSeq(await nextSeqQuery(tx, a.turn.sessionId).executeTakeFirst());
         const runsNow = decision.kind === 'run';
         if (!runsNow && decision.supersede.length > 0) {
-          await supersedeTurns(tx, decision.supersede, SUPERSEDED.errorMessage!, now).execute();
+          await supersedeTurns(tx, decision.supersede, SUPERSEDED_MESSAGE, now).execute();
         }
         const row = await insertTurn(tx, a, seq, runsNow ? 'running' : 'queued', runsNow ? 0 : decision.priority, now)
           .returningAll()

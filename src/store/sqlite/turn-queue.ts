@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import { StoreNotFoundError } from '../errors.js';
-import { decideAdmission, isNext, runOrder, SUPERSEDED } from '../queue-policy.js';
+import { decideAdmission, isNext, runOrder, SUPERSEDED_MESSAGE } from '../queue-policy.js';
 import {
   accountRunningQuery,
   activeFromRows,
@@ -56,7 +56,7 @@ export class SqliteTurnQueue implements TurnQueue {
         const seq = nextSeq(run.first(nextSeqQuery(db, a.turn.sessionId).compile()));
         const runsNow = decision.kind === 'run';
         if (!runsNow && decision.supersede.length > 0) {
-          run.run(supersedeTurns(db, decision.supersede, SUPERSEDED.errorMessage!, now).compile());
+          run.run(supersedeTurns(db, decision.supersede, SUPERSEDED_MESSAGE, now).compile());
         }
         run.run(insertTurn(db, a, seq, runsNow ? 'running' : 'queued', runsNow ? 0 : decision.priority, now).compile());
         run.run(
