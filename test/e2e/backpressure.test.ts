@@ -40,10 +40,11 @@ describe('backpressure', () => {
       return socket;
     });
 
-    const t0 = Date.now();
+    // Not blocked behind the stalled streams: it streams to its end (no wall-clock bound: the
+    // machine is noisy; a server that waited on the stalled sockets would never get here).
     const { events } = await streamMessage(t.url, other, { message: 'MOCK slow 5 the other session streams as usual' });
     expect(events.at(-1)!.data.turn.response_text).toBe('the other session streams as usual');
-    expect(Date.now() - t0).toBeLessThan(10_000);
+    expect(events.filter((e) => e.event === 'text.delta').length).toBeGreaterThan(1);
 
     // The stalled clients' turns run to their end regardless, fully recorded.
     for (const id of stalled) {
