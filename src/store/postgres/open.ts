@@ -57,7 +57,7 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Sto
     // search_path silently skips schemas that do not exist; fail here rather than at CREATE TABLE.
     if (!rows[0]?.schema) throw new Error(`PostgreSQL schema "${schema ?? ''}" does not exist`);
     current = rows[0].schema;
-    migrated = await migrateToLatest(db, 'postgres', current);
+    migrated = await migrateWithRetry(db, current);
   } catch (err) {
     await db.destroy();
     throw err;
@@ -90,5 +90,21 @@ async function createSchema(db: Kysely<Schema>, schema: string): Promise<void> {
   } catch (err) {
     // IF NOT EXISTS is not race-free: the loser of a concurrent create gets a unique violation.
     if ((err as { code?: string }).code !== '23505') throw err;
+  }
+}
+
+/**
+ * Kysely's Migrator looks for its table by listing the tables of every schema; a schema another
+ * client drops at that moment fails the listing with invalid_schema_name (3F000). Ours exists, so
+ * that error is about someone else's: look again.
+ */
+async function migrateWithRetry(db: Kysely<Schema>, schema: string): Promise<string[]> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await migrateToLatest(db, 'postgres', schema);
+    } catch (err) {
+      const code = ((err as Error).cause as { code?: string } | undefined)?.code;
+      if (code !== '3F000' || attempt >= 5) throw err;
+    }
   }
 }
