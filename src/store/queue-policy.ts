@@ -54,3 +54,10 @@ export function isNext(active: ActiveTurn[], turnId: string): boolean {
 
 /** Why a waiting turn replaced by a newer `interrupt` message ended (as `interrupted`). */
 export const SUPERSEDED_MESSAGE = 'A newer message interrupted this one before it ran.';
+
+/** Thrown inside an admit transaction to roll it back (a new session included); admit returns the reason. */
+export class Refused extends Error {
+  constructor(readonly reason: AdmissionRefusal) {
+    super(reason);
+  }
+}

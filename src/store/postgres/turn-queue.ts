@@ -1,6 +1,6 @@
 import type { Kysely, Transaction } from 'kysely';
 import { StoreNotFoundError } from '../errors.js';
-import { decideAdmission, isNext, runOrder, SUPERSEDED_MESSAGE } from '../queue-policy.js';
+import { decideAdmission, isNext, Refused, runOrder, SUPERSEDED_MESSAGE } from '../queue-policy.js';
 import {
   accountRunningQuery,
   activeFromRows,
@@ -28,13 +28,6 @@ import {
 import { keepArchived, newSessionValues } from '../values.js';
 
 type Tx = Transaction<Database>;
-
-/** Thrown inside a transaction to roll back a refused admission (a new session included). */
-class Refused extends Error {
-  constructor(readonly reason: Extract<AdmitResult, { ok: false }>['reason']) {
-    super(reason);
-  }
-}
 
 /**
  * The turn queue on PostgreSQL. Admit and claim lock the session row (`FOR UPDATE`) before

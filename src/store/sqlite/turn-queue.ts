@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import { StoreNotFoundError } from '../errors.js';
-import { decideAdmission, isNext, runOrder, SUPERSEDED_MESSAGE } from '../queue-policy.js';
+import { decideAdmission, isNext, Refused, runOrder, SUPERSEDED_MESSAGE } from '../queue-policy.js';
 import {
   accountRunningQuery,
   activeFromRows,
@@ -18,13 +18,6 @@ import type { ActiveTurn, Admission, AdmitResult, ClaimResult, LostTurn, Session
 import { keepArchived, newSessionValues } from '../values.js';
 import { StoreConflictError } from '../types.js';
 import type { SqliteRunner } from './runner.js';
-
-/** Thrown inside a transaction to roll back a refused admission (a new session included). */
-class Refused extends Error {
-  constructor(readonly reason: Extract<AdmitResult, { ok: false }>['reason']) {
-    super(reason);
-  }
-}
 
 /** The turn queue on SQLite; each call is one BEGIN IMMEDIATE transaction (see runner.ts). */
 export class SqliteTurnQueue implements TurnQueue {
