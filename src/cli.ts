@@ -1,5 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
+import { registerAccountCommands } from './commands/accounts.js';
+import { registerRetentionCommands } from './commands/retention.js';
 import { loadConfigOrExit, serveForever } from './serve.js';
 import { openStore } from './store/open.js';
 import { VERSION } from './version.js';
@@ -35,8 +37,12 @@ program
     );
   });
 
+registerAccountCommands(program);
+registerRetentionCommands(program);
+
 program.parseAsync().catch((err: unknown) => {
-  if (err instanceof CommanderError) process.exit(err.exitCode);
+  // Help and version exit 0; a wrong command or argument exits 2, like a bad configuration.
+  if (err instanceof CommanderError) process.exit(err.exitCode === 0 ? 0 : 2);
   process.stderr.write(`claude-agent-api: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(1);
 });

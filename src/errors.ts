@@ -20,7 +20,7 @@ export class ValidationError extends DomainError {
 }
 
 export class NotFoundError extends DomainError {
-  constructor(what: 'session' | 'turn' | 'permission', id: string) {
+  constructor(what: 'session' | 'turn' | 'permission' | 'account' | 'api_key', id: string) {
     super(`${what}_not_found`, `No ${what} with id ${JSON.stringify(id.slice(0, 100))}.`);
   }
 }
@@ -51,6 +51,46 @@ export class TooManyTurnsError extends DomainError {
     super('too_many_turns', `This account already runs ${limit} turns at once; try again shortly.`, {
       limit,
       retry_after_s: 5,
+    });
+  }
+}
+
+/** No usable credentials: `unauthorized` (none), `invalid_api_key` (malformed or unknown), `api_key_revoked`. */
+export class UnauthorizedError extends DomainError {
+  constructor(code: 'unauthorized' | 'invalid_api_key' | 'api_key_revoked', message: string) {
+    super(code, message);
+  }
+}
+
+export class ForbiddenError extends DomainError {
+  constructor(message: string) {
+    super('forbidden', message);
+  }
+}
+
+export class SessionArchivedError extends DomainError {
+  constructor(sessionId: string) {
+    super('session_archived', `Session ${sessionId} is archived and read-only; unarchive it first.`);
+  }
+}
+
+export class TooManySessionsError extends DomainError {
+  constructor(limit: number) {
+    super('too_many_sessions', `This account already stores ${limit} sessions, its limit; delete some first.`, { limit });
+  }
+}
+
+/** A daily or monthly budget (USD or tokens) is spent; it resets at `resetsAt` (UTC midnight). */
+export class BudgetExceededError extends DomainError {
+  constructor(window: 'daily' | 'monthly', unit: 'usd' | 'tokens', limit: number, spent: number, resetsAt: number, now: number) {
+    const what = unit === 'usd' ? `$${limit} ${window} budget` : `${limit}-token ${window} budget`;
+    super('budget_exceeded', `This account has used its ${what}; it resets at ${new Date(resetsAt).toISOString()}.`, {
+      window,
+      unit,
+      limit,
+      spent,
+      resets_at: new Date(resetsAt).toISOString(),
+      retry_after_s: Math.max(1, Math.ceil((resetsAt - now) / 1000)),
     });
   }
 }

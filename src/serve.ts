@@ -2,13 +2,17 @@ import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
 import { ConfigError, loadConfig, type Config } from './config/config.js';
 import { createLogger } from './log.js';
-import { createServer } from './server.js';
+import { createServer, StartupError } from './server.js';
 
 /** Parses config once, builds the server, listens, and stops cleanly on a signal. */
 export async function serveForever(): Promise<void> {
   const config = loadConfigOrExit();
   const log = createLogger(config.log);
-  const server = await createServer({ config, log });
+  const server = await createServer({ config, log }).catch((err: unknown) => {
+    if (!(err instanceof StartupError)) throw err;
+    process.stderr.write(`claude-agent-api: ${err.message}\n`);
+    process.exit(2);
+  });
   const http = serve({ fetch: server.app.fetch, port: config.port, hostname: config.host }, (info) => {
     log.info({ host: config.host, port: info.port, data_dir: config.dataDir }, 'claude-agent-api listening');
   });

@@ -6,7 +6,9 @@ import { startMockModel, type MockModel } from '../mock-model/server.js';
 import type { Config } from './config/config.js';
 import { createHttpApp, type ApiApp } from './http/app.js';
 import { reapOrphans } from './runtime/child-process.js';
+import { AccountService } from './accounts/service.js';
 import { Control } from './cluster/control.js';
+import { RetentionService } from './retention/service.js';
 import { Hub } from './cluster/hub.js';
 import { Membership } from './cluster/membership.js';
 import { AgentRuntime } from './runtime/runtime.js';
@@ -18,8 +20,18 @@ import { loadMcpConfig } from './tools/mcp-config.js';
 import { buildToolRegistry } from './tools/registry.js';
 import { VERSION } from './version.js';
 
+/** The server will not start as configured (the message says why and what to do). */
+export class StartupError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StartupError';
+  }
+}
+
 export interface Server {
   app: ApiApp;
+  accounts: AccountService;
+  retention: RetentionService;
   store: Store;
   runtime: AgentRuntime;
   sessions: SessionService;
@@ -45,6 +57,15 @@ export interface ServerDeps {
 export async function createServer({ config, log, clock = { now: Date.now }, fetch: fetchImpl = fetch }: ServerDeps): Promise<Server> {
   await mkdir(config.dataDir, { recursive: true });
   const store = await openStore(config);
+  if (!config.auth.loopback && !config.auth.adminKey && !(await store.accounts.hasActiveKeys())) {
+    await store.close();
+    throw new StartupError(
+      `Refusing to start: HOST=${config.host} is reachable from other machines and no API keys are configured, ` +
+        'so anyone who can reach the port could run the agent. Set ADMIN_API_KEY (then create accounts and keys ' +
+        'under /v1/admin), or create a key with `claude-agent-api accounts create` and `keys create`, or listen on ' +
+        '127.0.0.1.',
+    );
+  }
 
   // No key: answer from the built-in mock model so the service works offline, and say so loudly.
   let demoModel: MockModel | null = null;
@@ -86,7 +107,32 @@ export async function createServer({ config, log, clock = { now: Date.now }, fet
     isBusy: (id) => turns.isBusy(id),
     forgetElsewhere: (id) => control.forgetEverywhere(id),
   });
-  const turns: TurnService = new TurnService(deps, sessions, { ...config.turns, maxMessageBytes: config.maxMessageBytes });
+  const accounts = new AccountService(store, {
+    adminKey: config.auth.adminKey,
+    loopback: config.auth.loopback,
+    defaults: config.accountDefaults,
+    now: clock.now,
+  });
+  const turns: TurnService = new TurnService(deps, sessions, {
+    ...config.turns,
+    maxMessageBytes: config.maxMessageBytes,
+    checkBudget: (accountId, limits) => accounts.checkBudget(accountId, limits),
+  });
+  const retention = new RetentionService({
+    store: store.retention,
+    accounts: store.accounts,
+    defaults: config.accountDefaults,
+    projectKey: (id) => runtime.projectKey(id),
+    async forget(accountId, sessionId) {
+      await runtime.forget(sessionId);
+      control.forgetEverywhere(sessionId);
+      await runtime.deleteLocalTranscript(accountId, sessionId);
+    },
+    claudeConfigDir: config.claudeConfigDir,
+    now: clock.now,
+    log,
+  });
+  const stopPurging = retention.schedule(config.retention.intervalMs);
   // Event streams stay replayable for EVENT_RETENTION after their turn ended; older ones go.
   const pruneEvents = async () => {
     try {
@@ -116,6 +162,8 @@ export async function createServer({ config, log, clock = { now: Date.now }, fet
   log.info({ instance_id: control.instanceId, store: store.backend }, 'instance started');
 
   const app = createHttpApp({
+    accounts,
+    retention,
     sessions,
     turns,
     stream: {
@@ -142,6 +190,8 @@ export async function createServer({ config, log, clock = { now: Date.now }, fet
 
   return {
     app,
+    accounts,
+    retention,
     store,
     runtime,
     sessions,
@@ -149,6 +199,7 @@ export async function createServer({ config, log, clock = { now: Date.now }, fet
     demoModel,
     async close(graceMs = 0) {
       clearInterval(pruner);
+      stopPurging();
       await turns.drain(graceMs);
       await membership.stop();
       await store.close();

@@ -60,6 +60,19 @@ const envSchema = z.object({
   /** With several instances on PostgreSQL: how long a silent instance keeps its turns before they fail. */
   LEASE_TTL: duration('15s'),
 
+  /** Manages accounts and keys over /v1/admin; with it (or any API key) every request needs a key. */
+  ADMIN_API_KEY: optionalString.pipe(z.string().min(32, 'use at least 32 random characters').optional()),
+  /** Sessions untouched for longer are purged with their transcripts and events (0 = keep forever). */
+  RETENTION_DAYS: int(30),
+  /** How often the scheduled purge runs. */
+  PURGE_INTERVAL: duration('1h'),
+  /** Default per-account quotas (an account's own limits override them); 0 = unlimited. */
+  ACCOUNT_MAX_SESSIONS: int(10_000),
+  ACCOUNT_DAILY_BUDGET_USD: z.coerce.number().min(0).default(0),
+  ACCOUNT_MONTHLY_BUDGET_USD: z.coerce.number().min(0).default(0),
+  ACCOUNT_DAILY_TOKENS: int(0),
+  ACCOUNT_MONTHLY_TOKENS: int(0),
+
   ANTHROPIC_API_KEY: optionalString,
   ANTHROPIC_BASE_URL: z.url().optional().or(z.literal('').transform(() => undefined)),
   CLAUDE_MODEL: z.string().min(1).default('claude-sonnet-4-5'),
@@ -145,7 +158,22 @@ function toConfig(env: z.infer<typeof envSchema>) {
       memoryBudgetBytes: env.POOL_MEMORY_MB * 1024 * 1024,
       idleTimeoutMs: env.SESSION_IDLE_TIMEOUT,
     },
-    turns: { maxQueued: env.MAX_QUEUED_TURNS, accountMaxConcurrent: env.ACCOUNT_MAX_CONCURRENT_TURNS },
+    turns: { maxQueued: env.MAX_QUEUED_TURNS },
+    /** Keyless use is only for a loopback listener (one person's machine). */
+    auth: { adminKey: env.ADMIN_API_KEY, loopback: isLoopback(env.HOST) },
+    /** What an account may do unless its own limits say otherwise (0 = unlimited). */
+    accountDefaults: {
+      maxConcurrentTurns: env.ACCOUNT_MAX_CONCURRENT_TURNS,
+      maxSessions: env.ACCOUNT_MAX_SESSIONS,
+      dailyBudgetUsd: env.ACCOUNT_DAILY_BUDGET_USD,
+      monthlyBudgetUsd: env.ACCOUNT_MONTHLY_BUDGET_USD,
+      dailyTokens: env.ACCOUNT_DAILY_TOKENS,
+      monthlyTokens: env.ACCOUNT_MONTHLY_TOKENS,
+      maxTurns: env.CLAUDE_MAX_TURNS,
+      maxTurnBudgetUsd: env.CLAUDE_MAX_BUDGET_USD,
+      retentionDays: env.RETENTION_DAYS,
+    },
+    retention: { days: env.RETENTION_DAYS, intervalMs: env.PURGE_INTERVAL },
     shutdownGraceMs: env.SHUTDOWN_GRACE,
     leaseTtlMs: env.LEASE_TTL,
     approval: { requiredTools: env.APPROVAL_REQUIRED_TOOLS, timeoutMs: env.APPROVAL_TIMEOUT },
@@ -163,6 +191,10 @@ function toConfig(env: z.infer<typeof envSchema>) {
     },
     childEnv: { PATH: env.PATH, HOME: env.HOME },
   };
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
 
 /** Raised for a bad environment; the message names every offending variable. */

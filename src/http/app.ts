@@ -1,18 +1,25 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
+import type { MiddlewareHandler } from 'hono';
 import type { Logger } from 'pino';
+import { AccountService, type Principal } from '../accounts/service.js';
+import type { RetentionService } from '../retention/service.js';
 import type { SessionService } from '../sessions/service.js';
 import type { TurnService } from '../sessions/turns.js';
 import { errorJson, toErrorResponse } from './errors.js';
+import { registerAccountRoutes } from './routes/account.js';
+import { registerAdminRoutes } from './routes/admin.js';
 import { registerMessageRoutes, type StreamDeps } from './routes/messages.js';
 import { registerSeedRoutes } from './routes/seed.js';
 import { registerSessionRoutes } from './routes/sessions.js';
 import { registerSystemRoutes, type SystemInfo } from './routes/system.js';
 
-export type ApiEnv = { Variables: { accountId: string } };
+export type ApiEnv = { Variables: { principal: Principal } };
 export type ApiApp = OpenAPIHono<ApiEnv>;
 
 export interface AppDeps {
+  accounts: AccountService;
+  retention: RetentionService;
   sessions: SessionService;
   turns: TurnService;
   stream: Omit<StreamDeps, 'log'>;
@@ -20,9 +27,6 @@ export interface AppDeps {
   log: Logger;
   maxMessageBytes: number;
 }
-
-/** Until API keys exist (accounts issue), every request acts for the single local account. */
-export const LOCAL_ACCOUNT = 'local';
 
 const JSON_TYPE = /^application\/([\w.-]+\+)?json$/i;
 
@@ -44,10 +48,17 @@ export function createHttpApp(deps: AppDeps): ApiApp {
   app.onError((err, c) => toErrorResponse(err, c, deps.log));
   app.notFound((c) => errorJson(c, 'not_found', `No route for ${c.req.method} ${c.req.path}.`));
 
-  app.use('*', async (c, next) => {
-    c.set('accountId', LOCAL_ACCOUNT);
+  // Who is calling, before anything else looks at the request: no key, no parsing, no 404 hints.
+  const authenticate: MiddlewareHandler<ApiEnv> = async (c, next) => {
+    c.set('principal', await deps.accounts.authenticate(c.req.header('authorization')));
     await next();
-  });
+  };
+  for (const p of ['/v1/*', '/chat', '/sessions/*']) app.use(p, authenticate);
+  const adminOnly: MiddlewareHandler<ApiEnv> = async (c, next) => {
+    AccountService.requireAdmin(c.get('principal'));
+    await next();
+  };
+  for (const p of ['/v1/admin/*', '/v1/runtime']) app.use(p, adminOnly);
 
   // A JSON body is required to be labelled JSON; an absent body (e.g. POST /v1/sessions) is fine.
   app.use('*', async (c, next) => {
@@ -80,6 +91,8 @@ export function createHttpApp(deps: AppDeps): ApiApp {
 
   registerSystemRoutes(app, deps.system);
   registerSessionRoutes(app, deps.sessions);
+  registerAccountRoutes(app, deps.accounts, deps.retention);
+  registerAdminRoutes(app, deps.accounts, deps.retention);
   registerMessageRoutes(app, deps.sessions, deps.turns, { ...deps.stream, log: deps.log });
   registerSeedRoutes(app, deps.sessions, deps.turns);
   return app;

@@ -12,16 +12,25 @@ const STATUS_BY_CODE: Record<string, ContentfulStatusCode> = {
   invalid_json: 400,
   invalid_session_id: 400,
   invalid_cursor: 400,
+  unauthorized: 401,
+  invalid_api_key: 401,
+  api_key_revoked: 401,
+  forbidden: 403,
   not_found: 404,
+  account_not_found: 404,
+  api_key_not_found: 404,
   session_not_found: 404,
   turn_not_found: 404,
   permission_not_found: 404,
   events_expired: 410,
   session_busy: 409,
+  session_archived: 409,
   conflict: 409,
   message_too_large: 413,
   queue_full: 429,
   too_many_turns: 429,
+  too_many_sessions: 429,
+  budget_exceeded: 429,
   unsupported_media_type: 415,
   internal_error: 500,
   shutting_down: 503,
@@ -36,6 +45,7 @@ export function errorJson(c: Context, code: string, message: string, details?: R
   const body: ErrorBody = { error: { code, message, ...(details ? { details } : {}) } };
   // A retry hint becomes the standard header too, so generic HTTP clients back off correctly.
   if (typeof details?.retry_after_s === 'number') c.header('Retry-After', String(details.retry_after_s));
+  if (STATUS_BY_CODE[code] === 401) c.header('WWW-Authenticate', 'Bearer realm="claude-agent-api"');
   return c.json(body, STATUS_BY_CODE[code] ?? 500);
 }
 

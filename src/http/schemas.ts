@@ -138,6 +138,12 @@ export const SendMessageBody = z
     on_disconnect: z.enum(['continue', 'cancel']).default('continue').openapi({
       description: 'What a dropped streaming connection does to the turn: nothing (default), or interrupt it.',
     }),
+    max_turns: z.number().int().min(1).optional().openapi({
+      description: 'At most this many agent steps (model calls) in this turn; may not exceed the account’s limit.',
+    }),
+    max_budget_usd: z.number().positive().optional().openapi({
+      description: 'This turn may spend at most this many USD; may not exceed the account’s per-turn limit.',
+    }),
   })
   .openapi('SendMessage');
 
@@ -182,7 +188,24 @@ export const RuntimeStatsSchema = z
 export const ListSessionsQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(20),
   cursor: z.string().max(512).optional(),
+  q: z.string().trim().min(1).max(200).optional().openapi({ description: 'Only sessions whose title contains this (any case).' }),
+  tag: z.string().trim().min(1).max(64).optional().openapi({ description: 'Only sessions with this tag.' }),
+  archived: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true')
+    .openapi({ description: '`true`: list archived sessions (hidden by default) instead.' }),
 });
+
+export const ForkSessionBody = z
+  .object({
+    turn_id: z.uuid().optional().openapi({
+      description: 'Fork with the conversation through this turn (default: through the latest finished turn).',
+    }),
+    title: z.string().trim().min(1).max(200).optional().openapi({ description: 'Default: the source’s title + " (fork)".' }),
+  })
+  .strict()
+  .openapi('ForkSession');
 
 export const SessionPageSchema = z
   .object({ sessions: z.array(SessionSchema), next_cursor: z.string().nullable() })

@@ -1,6 +1,7 @@
-import { mkdir, rm } from 'node:fs/promises';
+import type { UUID } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import type { Options } from '@anthropic-ai/claude-agent-sdk';
+import { forkSession, type Options, type SessionStore } from '@anthropic-ai/claude-agent-sdk';
 import type { Logger } from 'pino';
 import type { TranscriptStore } from '../store/types.js';
 import type { ToolRegistry } from '../tools/registry.js';
@@ -9,6 +10,8 @@ import { matchesAny, PermissionBroker, type PermissionDecision } from './permiss
 import { WarmPool, type PoolStats } from './pool.js';
 import type { PoolLimits } from './pool-policy.js';
 import { projectKeyFor, workspaceNameFor } from './project-key.js';
+import { pathOutsideWorkspace } from './workspace.js';
+import { removeLocalTranscript } from '../retention/local-files.js';
 import { WarmSession, type PermissionGate, type TurnEnd } from './warm-session.js';
 
 /** A warm process may spend this many turn budgets before it is replaced (see WarmSession.canAfford). */
@@ -23,8 +26,6 @@ export interface RuntimeOptions {
     /** Defaults; a session may choose its own model and system prompt. */
     name: string;
     systemPrompt: string | undefined;
-    maxTurns: number;
-    maxBudgetUsd: number;
     maxRetries: number;
     builtinTools: string[];
   };
@@ -55,6 +56,11 @@ export interface TurnRequest {
   approvalTools: string[] | null;
   /** The session ran a turn elsewhere since this server's warm process (if any) last saw it. */
   stale?: boolean;
+  /** This turn's ceilings (the account's, or lower); a process is started with them. */
+  maxTurns: number;
+  maxBudgetUsd: number;
+  /** The prompt's uuid in the transcript. */
+  uuid?: UUID;
   onEvent: (event: AgentEvent) => void;
 }
 
@@ -106,8 +112,9 @@ export class AgentRuntime {
     let coldStart = false;
     try {
       const want = {
-        fingerprint: JSON.stringify([model, systemPrompt]),
-        turnBudgetUsd: this.opts.model.maxBudgetUsd,
+        // The CLI takes these at start, so a turn that asks for other ones needs its own process.
+        fingerprint: JSON.stringify([model, systemPrompt, req.maxTurns, req.maxBudgetUsd]),
+        turnBudgetUsd: req.maxBudgetUsd,
         stale: req.stale ?? false,
       };
       const session = await this.pool.acquire(req.sessionId, want, async () => {
@@ -120,6 +127,7 @@ export class AgentRuntime {
           onEvent: req.onEvent,
           timeoutMs: this.opts.turnTimeoutMs,
           approvalTools: [...this.opts.approval.requiredTools, ...(req.approvalTools ?? [])],
+          ...(req.uuid ? { uuid: req.uuid } : {}),
         });
         this.starting.delete(req.sessionId);
         if (pending.interrupted) void session.interrupt();
@@ -169,10 +177,31 @@ export class AgentRuntime {
   }
 
   /** Removes the CLI's local copy of a transcript (the store's copy is deleted by the store). */
-  async deleteLocalTranscript(accountId: string, sessionId: string): Promise<void> {
-    const dir = path.join(this.opts.claudeConfigDir, 'projects', this.projectKey(accountId));
-    await rm(path.join(dir, `${sessionId}.jsonl`), { force: true });
-    await rm(path.join(dir, sessionId), { recursive: true, force: true });
+  deleteLocalTranscript(accountId: string, sessionId: string): Promise<void> {
+    return removeLocalTranscript(this.opts.claudeConfigDir, this.projectKey(accountId), sessionId);
+  }
+
+  /**
+   * Copies a session's stored transcript to a new session id with the SDK's forkSession. The SDK
+   * derives a project key from a directory; the store view below pins every key to the account's.
+   */
+  async forkTranscript(accountId: string, sessionId: string, upToMessageId: string | undefined): Promise<string> {
+    const projectKey = this.projectKey(accountId);
+    const store = this.opts.transcripts;
+    const pinned: SessionStore = {
+      append: (key, entries) => store.append({ ...key, projectKey }, entries),
+      load: (key) => store.load({ ...key, projectKey }),
+      listSessions: () => store.listSessions(projectKey),
+      listSessionSummaries: () => store.listSessionSummaries(projectKey),
+      delete: (key) => store.delete({ ...key, projectKey }),
+      listSubkeys: (key) => store.listSubkeys({ ...key, projectKey }),
+    };
+    const { sessionId: forkId } = await forkSession(sessionId, {
+      sessionStore: pinned,
+      dir: path.join(this.opts.workspacesDir, workspaceNameFor(accountId)),
+      ...(upToMessageId ? { upToMessageId } : {}),
+    });
+    return forkId;
   }
 
   /** Ends every agent process; a turn still running fails with `server_restarted`. */
@@ -188,10 +217,10 @@ export class AgentRuntime {
     return new WarmSession(
       req.sessionId,
       fingerprint,
-      this.options(req.accountId, req.sessionId, resume, cwd, model, systemPrompt),
+      this.options(req, resume, cwd, model, systemPrompt),
       req.priorCostUsd,
       resume,
-      this.gate(req.sessionId),
+      this.gate(req.sessionId, cwd),
       log,
       (s) => this.pool.onExit(s),
     );
@@ -202,18 +231,19 @@ export class AgentRuntime {
    * tool matching the turn's approval rules waits for a person, anything else runs. Every call
    * comes here (nothing is pre-approved) so a session's approval rules can change between turns.
    */
-  private gate(sessionId: string): PermissionGate {
+  private gate(sessionId: string, workspace: string): PermissionGate {
     const enabled = [...this.opts.tools.allowedTools, ...this.opts.model.builtinTools];
     return async (tool, input, { signal, toolUseID }, turn) => {
       if (!matchesAny(tool, enabled)) return { behavior: 'deny', message: `The tool ${tool} is not enabled on this server.` };
+      const outside = await pathOutsideWorkspace(tool, input, workspace);
+      if (outside) return { behavior: 'deny', message: `${tool} may only use files in this account's workspace; ${outside} is outside it.` };
       if (!turn || !matchesAny(tool, turn.approvalTools)) return { behavior: 'allow', updatedInput: input };
       return this.permissions.ask(sessionId, { tool, input, toolUseId: toolUseID }, turn.emit, signal);
     };
   }
 
   private options(
-    accountId: string,
-    sessionId: string,
+    { accountId, sessionId, maxTurns, maxBudgetUsd }: TurnRequest,
     resume: boolean,
     cwd: string,
     model: string,
@@ -242,10 +272,10 @@ export class AgentRuntime {
       // Not snapshotted: the CLI otherwise records the first prompt in the transcript and ignores a
       // changed one on resume, and a session's system prompt may be changed (PATCH).
       ...(systemPrompt ? { systemPrompt: { type: 'custom' as const, prompt: systemPrompt, snapshot: false } } : {}),
-      maxTurns: m.maxTurns,
+      maxTurns,
       // A process serves many turns but the CLI's budget counts them all: give it PROCESS_BUDGET_TURNS
       // turns' worth; the pool replaces it before less than one turn's budget is left.
-      maxBudgetUsd: m.maxBudgetUsd * PROCESS_BUDGET_TURNS,
+      maxBudgetUsd: maxBudgetUsd * PROCESS_BUDGET_TURNS,
       settingSources: [],
       tools: m.builtinTools,
       mcpServers: this.opts.tools.mcpServersForQuery(),

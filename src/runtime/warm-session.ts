@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomUUID, type UUID } from 'node:crypto';
 import { query, type CanUseTool, type Options, type PermissionResult, type Query, type SDKMessage } from '@anthropic-ai/claude-agent-sdk';
 import type { Logger } from 'pino';
 import type { TurnErrorCode } from '../errors.js';
@@ -31,6 +31,8 @@ export interface TurnInput {
   timeoutMs: number;
   /** Tools that need a person's approval during this turn. */
   approvalTools: readonly string[];
+  /** The prompt's uuid in the transcript (a fresh one when absent). */
+  uuid?: UUID;
 }
 
 interface ActiveTurn extends TurnContext {
@@ -129,12 +131,11 @@ export class WarmSession {
   }
 
   /** Runs one turn. The caller guarantees one turn at a time (the sessions domain queues). */
-  runTurn({ prompt, onEvent, timeoutMs, approvalTools }: TurnInput): Promise<TurnEnd> {
+  runTurn({ prompt, onEvent, timeoutMs, approvalTools, uuid = randomUUID() }: TurnInput): Promise<TurnEnd> {
     if (this.current) throw new Error(`session ${this.sessionId} already has a turn running`);
     if (!this.alive) throw new Error(`session ${this.sessionId} has no live process`);
     this.turnsServed++;
     this.lastUsedAt = Date.now();
-    const uuid = randomUUID();
     return new Promise<TurnEnd>((resolve) => {
       let markInitialised!: () => void;
       const initialised = new Promise<void>((r) => (markInitialised = r));

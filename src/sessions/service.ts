@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { NotFoundError, SessionBusyError } from '../errors.js';
+import { NotFoundError, SessionArchivedError, SessionBusyError, TooManySessionsError, ValidationError } from '../errors.js';
+import { SessionLimitError } from '../store/errors.js';
 import type { PermissionDecision } from '../runtime/permissions.js';
 import type { PoolStats } from '../runtime/pool.js';
 import type { RunTurnResult, TurnRequest } from '../runtime/runtime.js';
-import type { Catalog, SessionPage, SessionPatch, SessionRecord, TranscriptStore, TurnRecord } from '../store/types.js';
+import type { Catalog, SessionListQuery, SessionPage, SessionPatch, SessionRecord, TranscriptStore, TurnRecord } from '../store/types.js';
 import type { Logger } from 'pino';
 
 /** The part of the agent runtime the sessions domain uses. */
@@ -14,6 +15,8 @@ export interface AgentRunner {
   resolvePermission(sessionId: string, requestId: string, decision: PermissionDecision): boolean;
   forget(sessionId: string): Promise<void>;
   deleteLocalTranscript(accountId: string, sessionId: string): Promise<void>;
+  /** Copies a stored transcript (through `upToMessageId`, inclusive; all when absent) to a new session id. */
+  forkTranscript(accountId: string, sessionId: string, upToMessageId: string | undefined): Promise<string>;
   stats(): Promise<PoolStats>;
   close(): Promise<void>;
 }
@@ -50,23 +53,22 @@ export class SessionService {
     },
   ) {}
 
-  create(accountId: string, input: NewSessionInput = {}, id: string = randomUUID()): Promise<SessionRecord> {
-    return this.deps.catalog.createSession(
-      {
-        id,
-        accountId,
-        title: input.title ?? null,
-        tags: input.tags ?? [],
-        model: input.model ?? null,
-        systemPrompt: input.systemPrompt ?? null,
-        approvalTools: input.approvalTools ?? null,
-      },
-      this.deps.clock.now(),
-    );
+  /** `maxSessions`: the account's session limit (0 = none). */
+  create(accountId: string, input: NewSessionInput = {}, maxSessions = 0): Promise<SessionRecord> {
+    const session = {
+      id: randomUUID(),
+      accountId,
+      title: input.title ?? null,
+      tags: input.tags ?? [],
+      model: input.model ?? null,
+      systemPrompt: input.systemPrompt ?? null,
+      approvalTools: input.approvalTools ?? null,
+    };
+    return withSessionLimit(this.deps.catalog.createSession(session, this.deps.clock.now(), maxSessions || undefined));
   }
 
-  list(accountId: string, page: { limit: number; cursor?: string }): Promise<SessionPage> {
-    return this.deps.catalog.listSessions({ accountId, ...page });
+  list(query: SessionListQuery): Promise<SessionPage> {
+    return this.deps.catalog.listSessions(query);
   }
 
   async get(accountId: string, id: string): Promise<SessionRecord> {
@@ -77,6 +79,7 @@ export class SessionService {
 
   /** A change of model or system prompt takes effect at the next turn (in a new process). */
   async update(accountId: string, id: string, patch: SessionPatch): Promise<SessionRecord> {
+    if ((await this.get(accountId, id)).status === 'archived') throw new SessionArchivedError(id);
     const session = await this.deps.catalog.updateSession(accountId, id, patch);
     if (!session) throw new NotFoundError('session', id);
     return session;
@@ -94,16 +97,87 @@ export class SessionService {
     await this.deps.catalog.deleteSession(accountId, id);
   }
 
+  /** Archived sessions are read-only and left out of the default list; a busy one cannot be archived. */
+  async setArchived(accountId: string, id: string, archived: boolean): Promise<SessionRecord> {
+    const r = await this.deps.catalog.setArchived(accountId, id, archived, this.deps.clock.now());
+    if (r.ok) return r.session;
+    throw r.reason === 'busy' ? new SessionBusyError(id) : new NotFoundError('session', id);
+  }
+
+  /**
+   * A new session of the same account that starts with the source's conversation through turn
+   * `throughTurnId` (default: its latest finished turn) and goes on on its own. The transcript is
+   * copied by the SDK's forkSession through our store; the catalog copies the turns, so history,
+   * totals and the transcript agree. The source is not changed.
+   */
+  async fork(
+    accountId: string,
+    id: string,
+    opts: { throughTurnId?: string; title?: string | null },
+    maxSessions = 0,
+  ): Promise<SessionRecord> {
+    const source = await this.get(accountId, id);
+    const turns = await this.deps.catalog.listTurns(accountId, id);
+    const finished = turns.filter((t) => t.finishedAt !== null);
+    const through = opts.throughTurnId ? turns.find((t) => t.id === opts.throughTurnId) : finished.at(-1);
+    if (opts.throughTurnId && !through) throw new NotFoundError('turn', opts.throughTurnId);
+    if (through && through.finishedAt === null) throw new ValidationError('A fork can only be made at a turn that has ended.');
+    const projectKey = this.deps.runtime.projectKey(accountId);
+    // Our turn ids are the uuids of their prompts in the transcript: the fork ends just before
+    // the first later turn's prompt (a running turn's partial answer included, it is not copied).
+    const later = new Set(turns.filter((t) => !through || t.seq > through.seq).map((t) => t.id));
+    const entries = (await this.deps.transcripts.load({ projectKey, sessionId: id })) ?? [];
+    const cut = entries.find((e) => typeof e.uuid === 'string' && later.has(e.uuid));
+    let upTo: string | undefined;
+    if (cut) {
+      upTo = typeof cut.parentUuid === 'string' ? cut.parentUuid : undefined;
+      if (!upTo) throw new ValidationError('There is nothing to fork before that turn.');
+    }
+    // A session that never reached the model has no transcript: its fork starts empty too.
+    const forkId = entries.length > 0 ? await this.deps.runtime.forkTranscript(accountId, id, upTo) : randomUUID();
+    const fork = {
+      id: forkId,
+      accountId,
+      title: opts.title ?? `${source.title ?? 'Session'} (fork)`,
+      tags: source.tags,
+      model: source.model,
+      systemPrompt: source.systemPrompt,
+      approvalTools: source.approvalTools,
+      forkedFrom: id,
+    };
+    try {
+      const created = await withSessionLimit(
+        this.deps.catalog.forkSession(accountId, id, fork, through?.seq ?? 0, this.deps.clock.now(), maxSessions || undefined),
+      );
+      if (!created) throw new NotFoundError('session', id);
+      return created;
+    } catch (err) {
+      // The catalog refused (limit, or the source went): the copied transcript must not linger.
+      await this.deps.transcripts.delete({ projectKey, sessionId: forkId });
+      throw err;
+    }
+  }
+
   async history(accountId: string, id: string): Promise<{ session: SessionRecord; turns: TurnRecord[] }> {
     const session = await this.get(accountId, id);
-    return { session, turns: await this.deps.catalog.listTurns(id) };
+    return { session, turns: await this.deps.catalog.listTurns(accountId, id) };
   }
 
   async getTurn(accountId: string, sessionId: string, turnId: string): Promise<TurnRecord> {
     await this.get(accountId, sessionId);
-    const turn = await this.deps.catalog.getTurn(sessionId, turnId);
+    const turn = await this.deps.catalog.getTurn(accountId, sessionId, turnId);
     if (!turn) throw new NotFoundError('turn', turnId);
     return turn;
   }
 }
 
+
+/** The store's limit error as the domain's. */
+async function withSessionLimit<T>(p: Promise<T>): Promise<T> {
+  try {
+    return await p;
+  } catch (err) {
+    if (err instanceof SessionLimitError) throw new TooManySessionsError(err.limit);
+    throw err;
+  }
+}

@@ -70,8 +70,7 @@ const TERMINAL_GRACE_MS = 2_000;
  * per-client buffer — so a slow reader holds back nobody but itself.
  */
 export async function* followTurn(
-  sessionId: string,
-  turnId: string,
+  { accountId, sessionId, turnId }: { accountId: string; sessionId: string; turnId: string },
   afterSeq: number,
   deps: FollowDeps,
   opts: { heartbeatMs: number; signal?: AbortSignal },
@@ -95,7 +94,7 @@ export async function* followTurn(
       await deps.hub.wait(turnKey(turnId), opts.heartbeatMs - quietFor, opts.signal);
       continue;
     }
-    const turn = await deps.catalog.getTurn(sessionId, turnId);
+    const turn = await deps.catalog.getTurn(accountId, sessionId, turnId);
     if (turn && turn.finishedAt !== null && deps.now() - turn.finishedAt > TERMINAL_GRACE_MS) {
       // Ended without its stream being closed (its instance died before writing it): close it now.
       const { type, data } = terminalEvent(turn);

@@ -1,15 +1,19 @@
-import { randomUUID } from 'node:crypto';
+import { randomUUID, type UUID } from 'node:crypto';
 import type { Control, ControlRequest } from '../cluster/control.js';
 import { sessionKey, turnKey, type Hub } from '../cluster/hub.js';
 import {
   MessageTooLargeError,
   NotFoundError,
   QueueFullError,
+  SessionArchivedError,
   SessionBusyError,
   ShuttingDownError,
+  TooManySessionsError,
   TooManyTurnsError,
   type DomainError,
 } from '../errors.js';
+import { AccountService } from '../accounts/service.js';
+import type { Limits } from '../accounts/limits.js';
 import type { PermissionDecision } from '../runtime/permissions.js';
 import { zeroUsage } from '../runtime/turn-mapper.js';
 import type { AgentEvent } from '../runtime/events.js';
@@ -22,11 +26,19 @@ import { terminalEvent, turnView } from './views.js';
 
 export interface SendMessageInput {
   accountId: string;
+  /** The account's limits (quotas, budgets, per-turn ceilings). */
+  limits: Limits;
   /** Omitted: a new session is created for this message (the seed's POST /chat). */
   sessionId?: string;
   message: string;
   ifBusy?: IfBusy;
+  /** Lower this turn's agent steps / spend than the account allows (never higher). */
+  maxTurns?: number;
+  maxBudgetUsd?: number;
 }
+
+/** A message once admitted: its own limits are settled. */
+type AdmittedInput = SendMessageInput & { maxTurns: number; maxBudgetUsd: number };
 
 export interface StartedTurn {
   sessionId: string;
@@ -46,9 +58,13 @@ export interface TurnDeps extends SessionDeps {
 
 export interface TurnServiceOptions {
   maxQueued: number;
-  accountMaxConcurrent: number;
   maxMessageBytes: number;
+  /** Throws `BudgetExceededError` when the account has spent a budget. */
+  checkBudget(accountId: string, limits: Limits): Promise<void>;
 }
+
+/** Limits of 0 mean "unlimited"; the queue compares counts against a number. */
+const orUnlimited = (n: number) => (n > 0 ? n : Number.MAX_SAFE_INTEGER);
 
 /** A turn this instance admitted and has not finished: it runs here, now or when its go comes. */
 interface LocalTurn {
@@ -93,6 +109,8 @@ export class TurnService {
     const bytes = Buffer.byteLength(input.message, 'utf8');
     if (bytes > this.opts.maxMessageBytes) throw new MessageTooLargeError(bytes, this.opts.maxMessageBytes);
     if (!this.accepting) throw new ShuttingDownError();
+    const turnLimits = AccountService.turnLimits(input.limits, input);
+    await this.opts.checkBudget(input.accountId, input.limits);
     const { queue, control, clock, hub } = this.deps;
     const sessionId = input.sessionId ?? randomUUID();
     const turnId = randomUUID();
@@ -106,11 +124,12 @@ export class TurnService {
         ifBusy: input.ifBusy ?? 'reject',
         instanceId: control.instanceId,
         maxQueued: this.opts.maxQueued,
-        accountMaxConcurrent: this.opts.accountMaxConcurrent,
+        accountMaxConcurrent: orUnlimited(input.limits.maxConcurrentTurns),
+        maxSessions: orUnlimited(input.limits.maxSessions),
       },
       clock.now(),
     );
-    if (!admitted.ok) throw this.refusal(admitted.reason, sessionId);
+    if (!admitted.ok) throw this.refusal(admitted.reason, sessionId, input.limits);
     if (admitted.superseded.length > 0) hub.notify(sessionKey(sessionId));
     if (admitted.interrupt?.instanceId) {
       const { instanceId: owner, turnId: running } = admitted.interrupt;
@@ -122,7 +141,7 @@ export class TurnService {
     this.local.set(turnId, { sessionId, running: immediate, interruptRequested: false });
     const stream = new TurnStream(turnId, this.deps.events, hub, clock.now, this.deps.log);
     const go = immediate ? Promise.resolve({ previousRunner: admitted.previousRunner ?? null }) : this.waitForGo(turnId, sessionId);
-    const done = this.complete(turnId, input, sessionId, go, stream).finally(() => {
+    const done = this.complete(turnId, { ...input, ...turnLimits }, sessionId, go, stream).finally(() => {
       this.local.delete(turnId);
       // The next turn in this session's queue, on whichever instance, may go now.
       hub.notify(sessionKey(sessionId));
@@ -175,8 +194,8 @@ export class TurnService {
    */
   async closeLostTurns(lost: LostTurn[]): Promise<void> {
     const { catalog, events, hub, clock } = this.deps;
-    for (const { turnId, sessionId } of lost) {
-      const turn = await catalog.getTurn(sessionId, turnId);
+    for (const { turnId, sessionId, accountId } of lost) {
+      const turn = await catalog.getTurn(accountId, sessionId, turnId);
       if (turn) {
         const { type, data } = terminalEvent(turn);
         await events.append(turnId, [{ seq: (await events.lastSeq(turnId)) + 1, type, data }], clock.now());
@@ -237,8 +256,8 @@ export class TurnService {
   }
 
   private async complete(
-    turnId: string,
-    input: SendMessageInput,
+    turnId: UUID,
+    input: AdmittedInput,
     sessionId: string,
     go: Promise<{ previousRunner: string | null } | { ended: TurnRecord }>,
     stream: TurnStream,
@@ -254,7 +273,7 @@ export class TurnService {
         const outcome = await this.run(turnId, input, sessionId, ready.previousRunner, stream);
         turn = await catalog.finishTurn(turnId, outcome, clock.now()).catch(async (err: unknown) => {
           // Another instance declared this one lost and failed the turn meanwhile: that stands.
-          const recorded = err instanceof StoreConflictError ? await catalog.getTurn(sessionId, turnId) : null;
+          const recorded = err instanceof StoreConflictError ? await catalog.getTurn(input.accountId, sessionId, turnId) : null;
           if (!recorded) throw err;
           return recorded;
         });
@@ -272,8 +291,8 @@ export class TurnService {
   }
 
   private async run(
-    turnId: string,
-    input: SendMessageInput,
+    turnId: UUID,
+    input: AdmittedInput,
     sessionId: string,
     previousRunner: string | null,
     stream: TurnStream,
@@ -283,14 +302,20 @@ export class TurnService {
       if (this.local.get(turnId)?.interruptRequested) return emptyOutcome('interrupted', null, 'Interrupted before it started.');
       const session = await this.sessions.get(input.accountId, sessionId);
       stream.emit('turn.started', { turn_id: turnId, session_id: sessionId });
+      // What the SDK's running total already counts: not the turns a fork copied from its source.
+      const sdkCostSoFar = session.costUsd - session.inheritedCostUsd;
       const r = await runtime.runTurn({
         accountId: session.accountId,
         sessionId,
         prompt: input.message,
         model: session.model,
         systemPrompt: session.systemPrompt,
-        priorCostUsd: session.costUsd,
+        priorCostUsd: sdkCostSoFar,
         approvalTools: session.approvalTools,
+        maxTurns: input.maxTurns,
+        maxBudgetUsd: input.maxBudgetUsd,
+        // The prompt's uuid in the transcript: a fork can then end exactly before a later turn.
+        uuid: turnId,
         // Another instance ran the previous turn: a warm process here has not seen it.
         stale: previousRunner !== control.instanceId,
         onEvent: ({ type, ...data }: AgentEvent) => stream.emit(type, data),
@@ -300,7 +325,7 @@ export class TurnService {
         responseText: r.responseText,
         toolCalls: r.toolCalls,
         usage: r.usage,
-        costUsd: turnCostUsd(r.cumulativeCostUsd, session.costUsd),
+        costUsd: turnCostUsd(r.cumulativeCostUsd, sdkCostSoFar),
         durationMs: r.durationMs,
         numTurns: r.numTurns,
         errorCode: r.error?.code ?? null,
@@ -315,16 +340,20 @@ export class TurnService {
     }
   }
 
-  private refusal(reason: AdmissionRefusal, sessionId: string): DomainError {
+  private refusal(reason: AdmissionRefusal, sessionId: string, limits: Limits): DomainError {
     switch (reason) {
       case 'session_not_found':
         return new NotFoundError('session', sessionId);
+      case 'archived':
+        return new SessionArchivedError(sessionId);
+      case 'too_many_sessions':
+        return new TooManySessionsError(limits.maxSessions);
       case 'busy':
         return new SessionBusyError(sessionId);
       case 'queue_full':
         return new QueueFullError(sessionId, this.opts.maxQueued);
       case 'too_many_turns':
-        return new TooManyTurnsError(this.opts.accountMaxConcurrent);
+        return new TooManyTurnsError(limits.maxConcurrentTurns);
     }
   }
 }

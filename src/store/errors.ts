@@ -18,3 +18,11 @@ export class StoreNotFoundError extends Error {
     this.name = 'StoreNotFoundError';
   }
 }
+
+/** The account already holds as many sessions as it may. */
+export class SessionLimitError extends Error {
+  constructor(readonly limit: number) {
+    super(`the account already has ${limit} sessions`);
+    this.name = 'SessionLimitError';
+  }
+}

@@ -11,6 +11,8 @@ export type Decision =
   | { kind: 'refuse'; reason: AdmissionRefusal };
 
 export interface DecisionInput {
+  /** The session is archived: read-only until unarchived. */
+  archived: boolean;
   active: ActiveTurn[];
   ifBusy: IfBusy;
   maxQueued: number;
@@ -19,7 +21,8 @@ export interface DecisionInput {
   accountMaxConcurrent: number;
 }
 
-export function decideAdmission({ active, ifBusy, maxQueued, accountRunning, accountMaxConcurrent }: DecisionInput): Decision {
+export function decideAdmission({ archived, active, ifBusy, maxQueued, accountRunning, accountMaxConcurrent }: DecisionInput): Decision {
+  if (archived) return { kind: 'refuse', reason: 'archived' };
   if (active.length === 0) {
     return accountRunning >= accountMaxConcurrent ? { kind: 'refuse', reason: 'too_many_turns' } : { kind: 'run' };
   }
@@ -37,6 +40,11 @@ export function decideAdmission({ active, ifBusy, maxQueued, accountRunning, acc
     supersede: queued.filter((t) => t.priority > 0).map((t) => t.turnId),
     interrupt: active.find((t) => t.status === 'running') ?? null,
   };
+}
+
+/** Whether an account holding `count` sessions is at its limit (none when `maxSessions` is undefined). */
+export function atSessionLimit(count: number, maxSessions: number | undefined): boolean {
+  return maxSessions !== undefined && count >= maxSessions;
 }
 
 /** Running first, then waiting turns in the order they will run. */

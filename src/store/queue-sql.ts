@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { toInt } from './rows.js';
 import type { Database } from './schema.js';
-import type { ActiveTurn, Admission } from './types.js';
+import type { ActiveTurn, Admission, LostTurn } from './types.js';
 import { ACTIVE_TURN, newTurnValues } from './values.js';
 
 /**
@@ -54,18 +54,28 @@ export const supersedeTurns = (db: Db, ids: string[], message: string, now: numb
     .where('id', 'in', ids)
     .where('status', '=', 'queued');
 
-/** Turns held by no live instance: none recorded, or one whose heartbeat is older than `liveSince`. */
+/**
+ * Turns held by no live instance (none recorded, or one whose heartbeat is older than
+ * `liveSince`), with their session's account.
+ */
 export const lostTurnsQuery = (db: Db, liveSince: number) =>
   db
     .selectFrom('turns')
-    .select(['id', 'session_id'])
-    .where('status', 'in', ACTIVE_TURN)
+    .innerJoin('sessions', 'sessions.id', 'turns.session_id')
+    .select(['turns.id', 'turns.session_id', 'sessions.account_id'])
+    .where('turns.status', 'in', ACTIVE_TURN)
     .where((eb) =>
       eb.or([
-        eb('instance_id', 'is', null),
-        eb('instance_id', 'not in', eb.selectFrom('instances').select('id').where('heartbeat_at', '>=', liveSince)),
+        eb('turns.instance_id', 'is', null),
+        eb('turns.instance_id', 'not in', eb.selectFrom('instances').select('instances.id').where('instances.heartbeat_at', '>=', liveSince)),
       ]),
     );
+
+export const lostTurnFromRow = (r: { id: string; session_id: string; account_id: string }): LostTurn => ({
+  turnId: r.id,
+  sessionId: r.session_id,
+  accountId: r.account_id,
+});
 
 /** Sessions among `ids` that are `running` but have no active turn left: back to idle. */
 export const idleSessionsWithoutTurns = (db: Db, ids: string[]) =>

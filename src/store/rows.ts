@@ -1,6 +1,8 @@
 import type { Selectable } from 'kysely';
 import type { SessionsTable, TurnsTable } from './schema.js';
+import { encodeCursor } from './cursor.js';
 import type {
+  SessionPage,
   SessionRecord,
   SessionStatus,
   TokenUsage,
@@ -56,6 +58,7 @@ export function sessionFromRow(row: SessionRow): SessionRecord {
       cache_creation_input_tokens: toInt(row.cache_write_tokens),
     },
     costUsd: Number(row.cost_usd),
+    inheritedCostUsd: Number(row.inherited_cost_usd),
     forkedFrom: row.forked_from,
   };
 }
@@ -79,4 +82,13 @@ export function turnFromRow(row: TurnRow): TurnRecord {
     createdAt: toInt(row.created_at),
     finishedAt: toIntOrNull(row.finished_at),
   };
+}
+
+/** A page of the session list from up to `limit + 1` rows: the extra row says another page follows. */
+export function sessionPage(rows: SessionRow[], limit: number): SessionPage {
+  const sessions = rows.slice(0, limit).map(sessionFromRow);
+  const last = sessions.at(-1);
+  const nextCursor =
+    rows.length > limit && last !== undefined ? encodeCursor({ lastActiveAt: last.lastActiveAt, id: last.id }) : null;
+  return { sessions, nextCursor };
 }

@@ -27,6 +27,7 @@ export interface SessionsTable {
   cache_read_tokens: Int;
   cache_write_tokens: Int;
   cost_usd: number;
+  inherited_cost_usd: number;
   forked_from: string | null;
   runner_instance: string | null;
 }
@@ -85,7 +86,40 @@ export interface InstancesTable {
   home: string;
 }
 
+export interface AccountsTable {
+  id: string;
+  name: string;
+  limits: string; // JSON AccountLimits
+  created_at: EpochMs;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  account_id: string;
+  name: string | null;
+  prefix: string;
+  hash: string;
+  created_at: EpochMs;
+  last_used_at: EpochMs | null;
+  revoked_at: EpochMs | null;
+}
+
+export interface UsageDailyTable {
+  account_id: string;
+  day: string; // YYYY-MM-DD (UTC)
+  model: string;
+  turns: Int;
+  input_tokens: Int;
+  output_tokens: Int;
+  cache_read_tokens: Int;
+  cache_write_tokens: Int;
+  cost_usd: number;
+}
+
 export interface Database {
+  accounts: AccountsTable;
+  api_keys: ApiKeysTable;
+  usage_daily: UsageDailyTable;
   instances: InstancesTable;
   sessions: SessionsTable;
   turns: TurnsTable;

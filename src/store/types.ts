@@ -44,6 +44,8 @@ export interface SessionRecord {
   turnCount: number;
   usage: TokenUsage;
   costUsd: number;
+  /** Of `costUsd`, what the turns copied from the source of a fork cost (0 for other sessions). */
+  inheritedCostUsd: number;
   forkedFrom: string | null;
 }
 
@@ -106,8 +108,14 @@ export interface TurnOutcome {
 export interface SessionListQuery {
   accountId: string;
   limit: number;
-  /** Opaque cursor returned by a previous page. */
+  /** Opaque cursor returned by a previous page (issued for the same filters). */
   cursor?: string;
+  /** false (default): only sessions that are not archived; true: only archived ones. */
+  archived?: boolean;
+  /** Case-insensitive substring of the title. */
+  search?: string;
+  /** Sessions carrying this tag (exact match). */
+  tag?: string;
 }
 
 export interface SessionPage {
@@ -123,10 +131,32 @@ export interface SessionPatch {
   approvalTools?: string[] | null;
 }
 
+/** Outcome of archiving or unarchiving: refused while a turn runs or waits. */
+export type ArchiveResult = { ok: true; session: SessionRecord } | { ok: false; reason: 'not_found' | 'busy' };
+
 /** Sessions and turns: the fast index the API reads. Every call is scoped by account. */
 export interface Catalog {
-  /** Creates the session row. Throws a `StoreConflictError` if the id already exists. */
-  createSession(session: NewSession, now: number): Promise<SessionRecord>;
+  /**
+   * Creates the session row. Throws a `StoreConflictError` if the id already exists and a
+   * `SessionLimitError` if the account already has `maxSessions` sessions (checked in the same
+   * transaction, under a per-account lock on PostgreSQL, so concurrent creates cannot overshoot).
+   */
+  createSession(session: NewSession, now: number, maxSessions?: number): Promise<SessionRecord>;
+  /**
+   * Creates `fork` (same account as the source, `forkedFrom` = source) with copies (new ids, same
+   * seqs) of the source's finished turns up to `throughSeq` (all when null), and totals summed
+   * from them. Null when the source does not exist in the account. Same limit rule as createSession.
+   */
+  forkSession(
+    accountId: string,
+    sourceId: string,
+    fork: NewSession,
+    throughSeq: number | null,
+    now: number,
+    maxSessions?: number,
+  ): Promise<SessionRecord | null>;
+  /** Archives (read-only, hidden from the default list) or unarchives a session without active turns. */
+  setArchived(accountId: string, id: string, archived: boolean, now: number): Promise<ArchiveResult>;
   getSession(accountId: string, id: string): Promise<SessionRecord | null>;
   /** Newest `lastActiveAt` first (ties broken by id), cursor-paginated. */
   listSessions(query: SessionListQuery): Promise<SessionPage>;
@@ -139,11 +169,153 @@ export interface Catalog {
    * `lastActiveAt`, in one transaction.
    */
   startTurn(turn: NewTurn, now: number): Promise<TurnRecord>;
-  /** Writes a turn's outcome and folds its usage/cost into the session totals, in one transaction. */
+  /**
+   * Writes a turn's outcome and folds its usage/cost into the session totals and into the
+   * account's usage ledger (UTC day of `now`, the outcome's model), in one transaction.
+   */
   finishTurn(turnId: string, outcome: TurnOutcome, now: number): Promise<TurnRecord>;
-  getTurn(sessionId: string, turnId: string): Promise<TurnRecord | null>;
-  /** All turns of a session in `seq` order. */
-  listTurns(sessionId: string): Promise<TurnRecord[]>;
+  /** The turn, if its session belongs to the account. */
+  getTurn(accountId: string, sessionId: string, turnId: string): Promise<TurnRecord | null>;
+  /** All turns of a session of the account in `seq` order (empty when the session is not the account's). */
+  listTurns(accountId: string, sessionId: string): Promise<TurnRecord[]>;
+}
+
+/** Per-account limits; null or absent = the server's default (from config). */
+export interface AccountLimits {
+  maxConcurrentTurns?: number | null;
+  maxSessions?: number | null;
+  dailyBudgetUsd?: number | null;
+  monthlyBudgetUsd?: number | null;
+  /** Input + output tokens (cache reads and writes not counted). */
+  dailyTokens?: number | null;
+  monthlyTokens?: number | null;
+  /** Agent steps per turn (the SDK's maxTurns) a request may ask for at most. */
+  maxTurns?: number | null;
+  /** USD one turn may spend at most (the SDK's maxBudgetUsd). */
+  maxTurnBudgetUsd?: number | null;
+  /** Sessions idle longer than this are purged (may only be shorter than the server's). */
+  retentionDays?: number | null;
+}
+
+export interface AccountRecord {
+  id: string;
+  name: string;
+  limits: AccountLimits;
+  createdAt: number;
+}
+
+export interface ApiKeyRecord {
+  id: string;
+  accountId: string;
+  name: string | null;
+  /** The first characters of the key, enough to recognise it; the rest is never stored. */
+  prefix: string;
+  createdAt: number;
+  lastUsedAt: number | null;
+  revokedAt: number | null;
+}
+
+export interface NewApiKey {
+  id: string;
+  accountId: string;
+  name: string | null;
+  prefix: string;
+  /** SHA-256 (hex) of the whole key. */
+  hash: string;
+}
+
+/** Accounts and API keys. */
+export interface Accounts {
+  /** Throws `StoreConflictError` when the id or name is taken. */
+  create(account: { id: string; name: string; limits: AccountLimits }, now: number): Promise<AccountRecord>;
+  get(id: string): Promise<AccountRecord | null>;
+  /** By name (the CLI lets people name accounts). */
+  getByName(name: string): Promise<AccountRecord | null>;
+  /** All accounts, oldest first. */
+  list(): Promise<AccountRecord[]>;
+  /** `limits` replaces the stored limits as a whole. Null when no such account. */
+  update(id: string, patch: { name?: string; limits?: AccountLimits }): Promise<AccountRecord | null>;
+
+  /** Throws `StoreNotFoundError` for an unknown account. */
+  createKey(key: NewApiKey, now: number): Promise<ApiKeyRecord>;
+  listKeys(accountId: string): Promise<ApiKeyRecord[]>;
+  /** Marks the key revoked (idempotent: the first revocation time stays). Null when the account has no such key. */
+  revokeKey(accountId: string, keyId: string, now: number): Promise<ApiKeyRecord | null>;
+  /** The key with this hash (revoked ones too, so callers can say so) and its account. */
+  findKey(hash: string): Promise<{ key: ApiKeyRecord; account: AccountRecord } | null>;
+  /** Sets `last_used_at`, unless it was set less than `minIntervalMs` ago (saves a write per request). */
+  touchKey(keyId: string, now: number, minIntervalMs: number): Promise<void>;
+  /** Whether any key that is not revoked exists (then the server requires keys). */
+  hasActiveKeys(): Promise<boolean>;
+}
+
+export interface UsageRow {
+  accountId: string;
+  /** YYYY-MM-DD, UTC. */
+  day: string;
+  model: string;
+  turns: number;
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
+  costUsd: number;
+}
+
+/** The usage ledger: what each account spent per UTC day and model (written by `finishTurn`). */
+export interface UsageLedger {
+  /** Rows with `fromDay <= day <= toDay`, of one account or (null) all, by day, account, model. */
+  report(accountId: string | null, fromDay: string, toDay: string): Promise<UsageRow[]>;
+  /** The account's cost and input+output tokens on days `>= fromDay`. */
+  spentSince(accountId: string, fromDay: string): Promise<{ costUsd: number; tokens: number }>;
+}
+
+/** When each account's sessions become due for purge. */
+export interface RetentionCutoffs {
+  /** Sessions last active before this epoch ms are due, unless their account has its own cutoff. */
+  defaultCutoff: number;
+  /** Accounts with their own (shorter) retention. */
+  perAccount: Record<string, number>;
+  /** The transcript project key of an account's sessions. */
+  projectKey(accountId: string): string;
+}
+
+export interface PurgeReport {
+  sessions: number;
+  turns: number;
+  events: number;
+  /** Transcript entries, subagent transcripts included. */
+  entries: number;
+  /** Bytes of those transcript entries. */
+  bytes: number;
+  /** What went (or would go, in a dry run), so local transcript files can follow. */
+  purged: Array<{ accountId: string; sessionId: string }>;
+}
+
+export interface StorageStats {
+  sessions: number;
+  turns: number;
+  entries: number;
+  /** Bytes of stored transcript entries. */
+  bytes: number;
+  /** Epoch ms of the least recent session activity; null with no sessions. */
+  oldestActivityAt: number | null;
+  /** Sessions due for purge now (busy ones excluded). */
+  dueForPurge: number;
+}
+
+/** Retention: purging sessions past their account's retention, and what is stored. */
+export interface RetentionStore {
+  /**
+   * Deletes (or, dry, only counts) sessions due under `cutoffs` that have no queued or running
+   * turn: their turns, turn events, transcript entries (all subpaths) and summaries, and catalog
+   * rows, each session in one transaction. At most `limit` sessions per call, oldest first.
+   */
+  purge(cutoffs: RetentionCutoffs, opts: { dryRun: boolean; limit: number; accountId?: string }): Promise<PurgeReport>;
+  /** Totals for one account, or (null) the whole store. */
+  stats(accountId: string | null, cutoffs: RetentionCutoffs): Promise<StorageStats>;
+  /** Of these session ids, the ones that still exist (any account): local-file sweeps keep those. */
+  existing(sessionIds: string[]): Promise<Set<string>>;
 }
 
 /** What to do with a message for a session that already has a turn running or waiting. */
@@ -170,9 +342,17 @@ export interface Admission {
   instanceId: string;
   maxQueued: number;
   accountMaxConcurrent: number;
+  /** With `newSession`: the account may hold at most this many sessions. */
+  maxSessions?: number;
 }
 
-export type AdmissionRefusal = 'session_not_found' | 'busy' | 'queue_full' | 'too_many_turns';
+export type AdmissionRefusal =
+  | 'session_not_found'
+  | 'archived'
+  | 'busy'
+  | 'queue_full'
+  | 'too_many_turns'
+  | 'too_many_sessions';
 
 export type AdmitResult =
   | {
@@ -196,6 +376,8 @@ export type ClaimResult =
 export interface LostTurn {
   turnId: string;
   sessionId: string;
+  /** The session's account, so the caller can read the turn scoped by account. */
+  accountId: string;
 }
 
 /**
@@ -262,6 +444,9 @@ export interface Store {
   readonly transcripts: TranscriptStore;
   readonly events: EventLog;
   readonly queue: TurnQueue;
+  readonly accounts: Accounts;
+  readonly usage: UsageLedger;
+  readonly retention: RetentionStore;
   /** Cross-instance notifications (PostgreSQL LISTEN/NOTIFY); null where one instance is all there is. */
   readonly bus: StoreBus | null;
   /** Liveness of the database (for /ready). */

@@ -1,8 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import type { SessionKey, SessionStoreEntry } from '@anthropic-ai/claude-agent-sdk';
 import type { Insertable, Updateable } from 'kysely';
-import { ZERO_USAGE } from './rows.js';
+import { toInt, ZERO_USAGE, type TurnRow } from './rows.js';
 import type { SessionsTable, TranscriptEntriesTable, TurnsTable } from './schema.js';
-import type { NewSession, NewTurn, SessionPatch, SessionStatus, TurnOutcome } from './types.js';
+import type { NewSession, NewTurn, SessionPatch, SessionStatus, TokenUsage, TurnOutcome } from './types.js';
 
 /**
  * What every backend writes, as plain column values: the write-side twin of `rows.ts`. Backends
@@ -36,9 +37,71 @@ export function newSessionValues(session: NewSession, now: number): Insertable<S
     cache_read_tokens: 0,
     cache_write_tokens: 0,
     cost_usd: 0,
+    inherited_cost_usd: 0,
     forked_from: session.forkedFrom ?? null,
     runner_instance: null,
   };
+}
+
+/**
+ * A fork's session row and copies of the source turns it keeps: new ids, everything else as it
+ * was, and the session's totals summed from the copies (what the fork's history cost).
+ */
+export function forkValues(
+  fork: NewSession,
+  turns: TurnRow[],
+  now: number,
+): { session: Insertable<SessionsTable>; turns: Insertable<TurnsTable>[] } {
+  const usage = { ...ZERO_USAGE };
+  let cost = 0;
+  const copies = turns.map((t): Insertable<TurnsTable> => {
+    const u = { ...ZERO_USAGE, ...(JSON.parse(t.usage) as Partial<TokenUsage>) };
+    usage.input_tokens += u.input_tokens;
+    usage.output_tokens += u.output_tokens;
+    usage.cache_read_input_tokens += u.cache_read_input_tokens;
+    usage.cache_creation_input_tokens += u.cache_creation_input_tokens;
+    cost += Number(t.cost_usd);
+    return {
+      id: randomUUID(),
+      session_id: fork.id,
+      seq: toInt(t.seq),
+      status: t.status,
+      prompt: t.prompt,
+      response_text: t.response_text,
+      tool_calls: t.tool_calls,
+      usage: t.usage,
+      cost_usd: Number(t.cost_usd),
+      duration_ms: toInt(t.duration_ms),
+      num_turns: toInt(t.num_turns),
+      error_code: t.error_code,
+      error_message: t.error_message,
+      created_at: toInt(t.created_at),
+      finished_at: t.finished_at === null ? null : toInt(t.finished_at),
+      // No instance holds a finished turn.
+      instance_id: null,
+      priority: toInt(t.priority),
+    };
+  });
+  const session: Insertable<SessionsTable> = {
+    ...newSessionValues(fork, now),
+    turn_count: copies.length,
+    input_tokens: usage.input_tokens,
+    output_tokens: usage.output_tokens,
+    cache_read_tokens: usage.cache_read_input_tokens,
+    cache_write_tokens: usage.cache_creation_input_tokens,
+    cost_usd: cost,
+    inherited_cost_usd: cost,
+  };
+  return { session, turns: copies };
+}
+
+/**
+ * The usage ledger's day (YYYY-MM-DD, UTC) of an epoch-ms time. Times outside years 0000-9999
+ * (only tests use them) are clamped, so the day stays in that shape instead of throwing.
+ */
+export function utcDay(now: number): string {
+  const clamped = Math.min(Math.max(now, -62_167_219_200_000), 253_402_300_799_999);
+  return new Date(clamped).toISOString().slice(0, 10);
 }
 
 /** The columns a patch changes; empty when it changes nothing. */

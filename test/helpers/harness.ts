@@ -52,17 +52,30 @@ export interface TestServer {
   dataDir: string;
   /** fetch against the server with a JSON body. */
   request(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<Response>;
-  json<T = any>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }>;
+  json<T = any>(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: T }>;
   close(): Promise<void>;
 }
 
+/** A clock a test can move (budgets by day, retention by age); starts at real time. */
+export class TestClock {
+  private offset = 0;
+  now = (): number => Date.now() + this.offset;
+  advance(ms: number): void {
+    this.offset += ms;
+  }
+}
+
 /** The whole service in-process (real SQLite, real SDK + `claude`) on a real HTTP port. */
-export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
+export async function startTestServer(env: Record<string, string> = {}, opts: { clock?: TestClock } = {}): Promise<TestServer> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'caa-test-'));
   const mock = await startMockModel();
   const weather = await startFakeOpenMeteo();
   const config = loadConfig({ ...testEnv(dataDir, mock, weather), ...env });
-  const server = await createServer({ config, log: pino({ level: config.log.level }) });
+  const server = await createServer({
+    config,
+    log: pino({ level: config.log.level }),
+    ...(opts.clock ? { clock: { now: opts.clock.now } } : {}),
+  });
   const http = serve({ fetch: server.app.fetch, port: 0, hostname: '127.0.0.1' });
   await new Promise<void>((resolve) => http.once('listening', () => resolve()));
   const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
@@ -82,8 +95,8 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     weather,
     dataDir,
     request,
-    async json(method, p, body) {
-      const res = await request(method, p, body);
+    async json(method, p, body, headers) {
+      const res = await request(method, p, body, headers);
       const text = await res.text();
       return { status: res.status, body: text ? JSON.parse(text) : null };
     },

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { InvalidCursorError, StoreConflictError, StoreNotFoundError } from '../../src/store/errors.js';
-import type { Catalog, SessionRecord, TurnOutcome } from '../../src/store/types.js';
+import { InvalidCursorError, SessionLimitError, StoreConflictError, StoreNotFoundError } from '../../src/store/errors.js';
+import type { Catalog, SessionListQuery, SessionRecord, TurnOutcome } from '../../src/store/types.js';
 
 export interface CatalogHarness {
   catalog: Catalog;
@@ -69,6 +69,7 @@ export function catalogContract(name: string, factory: () => Promise<CatalogHarn
           turnCount: 0,
           usage: { input_tokens: 0, output_tokens: 0, cache_read_input_tokens: 0, cache_creation_input_tokens: 0 },
           costUsd: 0,
+          inheritedCostUsd: 0,
           forkedFrom: null,
         };
         expect(created).toEqual(expected);
@@ -104,7 +105,7 @@ export function catalogContract(name: string, factory: () => Promise<CatalogHarn
         expect(await c.deleteSession('intruder', 's1')).toBe(false);
         expect((await c.listSessions({ accountId: 'intruder', limit: 10 })).sessions).toEqual([]);
         expect(await c.getSession('acc', 's1')).toMatchObject({ title: 't' });
-        expect(await c.listTurns('s1')).toHaveLength(1);
+        expect(await c.listTurns('acc', 's1')).toHaveLength(1);
       });
 
       it('updates title and tags independently without touching activity', async () => {
@@ -126,13 +127,13 @@ export function catalogContract(name: string, factory: () => Promise<CatalogHarn
         await c.startTurn({ id: 't3', sessionId: 's2', prompt: 'p', status: 'running' }, T0 + 2);
         expect(await c.deleteSession('acc', 's1')).toBe(true);
         expect(await c.getSession('acc', 's1')).toBeNull();
-        expect(await c.listTurns('s1')).toEqual([]);
-        expect(await c.getTurn('s1', 't1')).toBeNull();
-        expect(await c.listTurns('s2')).toHaveLength(1);
+        expect(await c.listTurns('acc', 's1')).toEqual([]);
+        expect(await c.getTurn('acc', 's1', 't1')).toBeNull();
+        expect(await c.listTurns('acc', 's2')).toHaveLength(1);
         expect(await c.deleteSession('acc', 's1')).toBe(false);
         // The id is free again once deleted.
         await c.createSession({ id: 's1', accountId: 'acc' }, T0 + 3);
-        expect(await c.listTurns('s1')).toEqual([]);
+        expect(await c.listTurns('acc', 's1')).toEqual([]);
       });
     });
 
@@ -225,9 +226,21 @@ export function catalogContract(name: string, factory: () => Promise<CatalogHarn
         expect((await c.startTurn({ id: 't2', sessionId: 's1', prompt: 'p', status: 'running' }, T0 + 12)).seq).toBe(2);
         expect((await c.startTurn({ id: 't3', sessionId: 's1', prompt: 'p', status: 'queued' }, T0 + 13)).seq).toBe(3);
         expect((await c.startTurn({ id: 'u1', sessionId: 's2', prompt: 'p', status: 'running' }, T0 + 14)).seq).toBe(1);
-        expect((await c.listTurns('s1')).map((t) => [t.id, t.seq])).toEqual([['t1', 1], ['t2', 2], ['t3', 3]]);
-        expect(await c.getTurn('s1', 't2')).toMatchObject({ id: 't2', seq: 2 });
-        expect(await c.getTurn('s2', 't2')).toBeNull();
+        expect((await c.listTurns('acc', 's1')).map((t) => [t.id, t.seq])).toEqual([['t1', 1], ['t2', 2], ['t3', 3]]);
+        expect(await c.getTurn('acc', 's1', 't2')).toMatchObject({ id: 't2', seq: 2 });
+        expect(await c.getTurn('acc', 's2', 't2')).toBeNull();
+      });
+
+      it('getTurn and listTurns show nothing to another account', async () => {
+        await c.createSession({ id: 'x1', accountId: 'other' }, T0);
+        await c.startTurn({ id: 't1', sessionId: 's1', prompt: 'p', status: 'running' }, T0 + 1);
+        await c.startTurn({ id: 'u1', sessionId: 'x1', prompt: 'p', status: 'running' }, T0 + 1);
+        expect(await c.getTurn('acc', 's1', 't1')).toMatchObject({ id: 't1' });
+        expect(await c.getTurn('other', 's1', 't1')).toBeNull();
+        expect(await c.listTurns('other', 's1')).toEqual([]);
+        expect(await c.getTurn('acc', 'x1', 'u1')).toBeNull();
+        expect(await c.listTurns('acc', 'x1')).toEqual([]);
+        expect(await c.listTurns('other', 'x1')).toHaveLength(1);
       });
 
       it('startTurn assigns distinct seqs to concurrent calls', async () => {
@@ -241,7 +254,7 @@ export function catalogContract(name: string, factory: () => Promise<CatalogHarn
         await c.startTurn({ id: 't1', sessionId: 's1', prompt: 'p', status: 'running' }, T0);
         await expect(c.startTurn({ id: 't1', sessionId: 's2', prompt: 'p', status: 'running' }, T0)).rejects.toBeInstanceOf(StoreConflictError);
         await expect(c.startTurn({ id: 'tx', sessionId: 'nope', prompt: 'p', status: 'running' }, T0)).rejects.toBeInstanceOf(StoreNotFoundError);
-        expect(await c.listTurns('s2')).toEqual([]);
+        expect(await c.listTurns('acc', 's2')).toEqual([]);
       });
 
       it('finishTurn records the outcome and folds it into the session totals', async () => {
@@ -259,7 +272,7 @@ export function catalogContract(name: string, factory: () => Promise<CatalogHarn
         await c.startTurn({ id: 't3', sessionId: 's1', prompt: 'p', status: 'running' }, T0 + 5);
         const interrupted = await c.finishTurn('t3', outcome({ status: 'interrupted', usage: { input_tokens: 1, output_tokens: 0, cache_read_input_tokens: 0, cache_creation_input_tokens: 0 }, costUsd: 0 }), T0 + 6);
         expect(interrupted.status).toBe('interrupted');
-        expect(await c.getTurn('s1', 't2')).toMatchObject({ status: 'failed', errorCode: 'model_error', errorMessage: 'boom' });
+        expect(await c.getTurn('acc', 's1', 't2')).toMatchObject({ status: 'failed', errorCode: 'model_error', errorMessage: 'boom' });
 
         const s = (await c.getSession('acc', 's1'))!;
         expect(s).toMatchObject({ status: 'idle', lastActiveAt: T0 + 6, turnCount: 3, model: 'claude-a' }); // null model keeps the last
@@ -293,6 +306,213 @@ export function catalogContract(name: string, factory: () => Promise<CatalogHarn
         expect(await c.getSession('acc', 's1')).toMatchObject({ status: 'running' });
         await c.finishTurn('b', outcome(), T0 + 4);
         expect(await c.getSession('acc', 's1')).toMatchObject({ status: 'idle' });
+      });
+    });
+
+    describe('archive', () => {
+      it('hides an archived session from the default list and shows it with archived: true', async () => {
+        await c.createSession({ id: 'kept', accountId: 'acc' }, T0);
+        await c.createSession({ id: 'old', accountId: 'acc', title: 't' }, T0 + 1);
+        const r = await c.setArchived('acc', 'old', true, T0 + 50);
+        expect(r).toEqual({ ok: true, session: expect.objectContaining({ id: 'old', status: 'archived', lastActiveAt: T0 + 1 }) });
+        expect((await c.listSessions({ accountId: 'acc', limit: 10 })).sessions.map((x) => x.id)).toEqual(['kept']);
+        expect((await c.listSessions({ accountId: 'acc', limit: 10, archived: false })).sessions.map((x) => x.id)).toEqual(['kept']);
+        expect((await c.listSessions({ accountId: 'acc', limit: 10, archived: true })).sessions.map((x) => x.id)).toEqual(['old']);
+        // Still readable by id, and archiving again is harmless.
+        expect(await c.getSession('acc', 'old')).toMatchObject({ status: 'archived', title: 't' });
+        expect(await c.setArchived('acc', 'old', true, T0 + 51)).toMatchObject({ ok: true, session: { status: 'archived' } });
+      });
+
+      it('unarchive restores the session to the default list as idle, without touching activity', async () => {
+        await c.createSession({ id: 's1', accountId: 'acc' }, T0);
+        await c.setArchived('acc', 's1', true, T0 + 1);
+        const r = await c.setArchived('acc', 's1', false, T0 + 2);
+        expect(r).toMatchObject({ ok: true, session: { status: 'idle', lastActiveAt: T0 } });
+        expect((await c.listSessions({ accountId: 'acc', limit: 10 })).sessions.map((x) => x.id)).toEqual(['s1']);
+        expect((await c.listSessions({ accountId: 'acc', limit: 10, archived: true })).sessions).toEqual([]);
+      });
+
+      it('unarchiving a session that is not archived leaves its status alone', async () => {
+        await c.createSession({ id: 's1', accountId: 'acc' }, T0);
+        await c.startTurn({ id: 't1', sessionId: 's1', prompt: 'p', status: 'running' }, T0 + 1);
+        await c.finishTurn('t1', outcome({ status: 'failed', crashed: true }), T0 + 2);
+        expect(await c.setArchived('acc', 's1', false, T0 + 3)).toMatchObject({ ok: true, session: { status: 'crashed' } });
+      });
+
+      it('refuses while a turn is running or queued, and for a session of another account', async () => {
+        await c.createSession({ id: 's1', accountId: 'acc' }, T0);
+        await c.startTurn({ id: 't1', sessionId: 's1', prompt: 'p', status: 'running' }, T0 + 1);
+        expect(await c.setArchived('acc', 's1', true, T0 + 2)).toEqual({ ok: false, reason: 'busy' });
+        await c.startTurn({ id: 't2', sessionId: 's1', prompt: 'p', status: 'queued' }, T0 + 3);
+        await c.finishTurn('t1', outcome(), T0 + 4);
+        expect(await c.setArchived('acc', 's1', true, T0 + 5)).toEqual({ ok: false, reason: 'busy' });
+        expect(await c.getSession('acc', 's1')).toMatchObject({ status: 'running' });
+        await c.finishTurn('t2', outcome(), T0 + 6);
+        expect(await c.setArchived('other', 's1', true, T0 + 7)).toEqual({ ok: false, reason: 'not_found' });
+        expect(await c.setArchived('acc', 'nope', true, T0 + 7)).toEqual({ ok: false, reason: 'not_found' });
+        expect(await c.getSession('acc', 's1')).toMatchObject({ status: 'idle' });
+        expect(await c.setArchived('acc', 's1', true, T0 + 8)).toMatchObject({ ok: true, session: { status: 'archived' } });
+      });
+    });
+
+    describe('list filters', () => {
+      const ids = async (q: Omit<SessionListQuery, 'accountId' | 'limit'>) =>
+        (await c.listSessions({ accountId: 'acc', limit: 50, ...q })).sessions.map((x) => x.id);
+
+      it('searches titles for a substring, ignoring case, with % and _ taken literally', async () => {
+        await c.createSession({ id: 'a', accountId: 'acc', title: 'Quarterly Report' }, T0 + 5);
+        await c.createSession({ id: 'b', accountId: 'acc', title: 'report draft' }, T0 + 4);
+        await c.createSession({ id: 'c', accountId: 'acc', title: 'Growth 50% in_q3' }, T0 + 3);
+        await c.createSession({ id: 'd', accountId: 'acc', title: 'Growth 50 in q3' }, T0 + 2);
+        await c.createSession({ id: 'e', accountId: 'acc', title: null }, T0 + 1);
+        await c.createSession({ id: 'f', accountId: 'acc', title: 'back\\slash' }, T0);
+        await c.createSession({ id: 'x', accountId: 'other', title: 'report' }, T0);
+        expect(await ids({ search: 'REPORT' })).toEqual(['a', 'b']);
+        expect(await ids({ search: 'rt dr' })).toEqual(['b']);
+        expect(await ids({ search: '50%' })).toEqual(['c']);
+        expect(await ids({ search: '%' })).toEqual(['c']);
+        expect(await ids({ search: 'in_q' })).toEqual(['c']);
+        expect(await ids({ search: '_' })).toEqual(['c']);
+        expect(await ids({ search: 'k\\s' })).toEqual(['f']);
+        expect(await ids({ search: 'nothing like it' })).toEqual([]);
+      });
+
+      it('filters by exact tag', async () => {
+        await c.createSession({ id: 'a', accountId: 'acc', tags: ['a', 'x'] }, T0 + 4);
+        await c.createSession({ id: 'ab', accountId: 'acc', tags: ['ab'] }, T0 + 3);
+        await c.createSession({ id: 'up', accountId: 'acc', tags: ['A'] }, T0 + 2);
+        await c.createSession({ id: 'q', accountId: 'acc', tags: ['x"a', '50%'] }, T0 + 1);
+        await c.createSession({ id: 'none', accountId: 'acc' }, T0);
+        expect(await ids({ tag: 'a' })).toEqual(['a']);
+        expect(await ids({ tag: 'ab' })).toEqual(['ab']);
+        expect(await ids({ tag: 'A' })).toEqual(['up']);
+        expect(await ids({ tag: 'x' })).toEqual(['a']);
+        expect(await ids({ tag: 'x"a' })).toEqual(['q']);
+        expect(await ids({ tag: '50%' })).toEqual(['q']);
+        expect(await ids({ tag: '%' })).toEqual([]);
+        expect(await ids({ tag: 'b' })).toEqual([]);
+      });
+
+      it('combines filters and pages through the matches', async () => {
+        for (let i = 0; i < 9; i++) {
+          const tags = i % 2 === 0 ? ['keep'] : ['drop'];
+          await c.createSession({ id: `s${i}`, accountId: 'acc', title: i % 3 === 0 ? `Plan ${i}` : `Chat ${i}`, tags }, T0 + Math.floor(i / 2));
+        }
+        await c.createSession({ id: 'arch', accountId: 'acc', title: 'Plan archived', tags: ['keep'] }, T0 + 100);
+        await c.setArchived('acc', 'arch', true, T0 + 100);
+        // Tagged keep: the even ones; also titled Plan: s0 and s6. The archived match stays out.
+        const query = { accountId: 'acc', tag: 'keep' };
+        const seen: string[] = [];
+        let cursor: string | undefined;
+        for (let guard = 0; guard < 20; guard++) {
+          const page = await c.listSessions({ ...query, limit: 2, ...(cursor ? { cursor } : {}) });
+          seen.push(...page.sessions.map((x) => x.id));
+          if (page.nextCursor === null) break;
+          cursor = page.nextCursor;
+        }
+        expect(seen).toEqual(['s8', 's6', 's4', 's2', 's0']);
+        const first = await c.listSessions({ accountId: 'acc', limit: 1, tag: 'keep', search: 'plan' });
+        expect(first.sessions.map((x) => x.id)).toEqual(['s6']);
+        const second = await c.listSessions({ accountId: 'acc', limit: 1, tag: 'keep', search: 'plan', cursor: first.nextCursor! });
+        expect(second.sessions.map((x) => x.id)).toEqual(['s0']);
+        expect(second.nextCursor).toBeNull();
+        expect((await c.listSessions({ accountId: 'acc', limit: 5, tag: 'keep', search: 'plan', archived: true })).sessions.map((x) => x.id)).toEqual(['arch']);
+      });
+    });
+
+    describe('session limit', () => {
+      it('createSession refuses once the account holds maxSessions, archived ones counted', async () => {
+        await c.createSession({ id: 's1', accountId: 'acc' }, T0, 2);
+        await c.createSession({ id: 's2', accountId: 'acc' }, T0, 2);
+        await c.setArchived('acc', 's2', true, T0);
+        const err = await c.createSession({ id: 's3', accountId: 'acc' }, T0, 2).catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(SessionLimitError);
+        expect((err as SessionLimitError).limit).toBe(2);
+        expect(await c.getSession('acc', 's3')).toBeNull();
+        // Other accounts and calls without a limit are unaffected; an id clash is still a conflict.
+        await c.createSession({ id: 'o1', accountId: 'other' }, T0, 2);
+        await c.createSession({ id: 's4', accountId: 'acc' }, T0);
+        await expect(c.createSession({ id: 's1', accountId: 'acc' }, T0, 10)).rejects.toBeInstanceOf(StoreConflictError);
+        await c.deleteSession('acc', 's1');
+        await c.deleteSession('acc', 's4');
+        await c.createSession({ id: 's5', accountId: 'acc' }, T0, 2);
+      });
+    });
+
+    describe('fork', () => {
+      const usage = (n: number) => ({ input_tokens: n, output_tokens: 2 * n, cache_read_input_tokens: 3 * n, cache_creation_input_tokens: 4 * n });
+      beforeEach(async () => {
+        await c.createSession({ id: 'src', accountId: 'acc', title: 'Source', model: 'm-src' }, T0);
+        const tools = [{ id: 'tu', name: 'Read', input: { f: 'x' }, result: 'ok', is_error: false }];
+        await c.startTurn({ id: 't1', sessionId: 'src', prompt: 'one', status: 'running' }, T0 + 1);
+        await c.finishTurn('t1', outcome({ usage: usage(1), costUsd: 0.25, toolCalls: tools, numTurns: 2, durationMs: 7 }), T0 + 2);
+        await c.startTurn({ id: 't2', sessionId: 'src', prompt: 'two', status: 'running' }, T0 + 3);
+        await c.finishTurn('t2', outcome({ status: 'failed', usage: usage(10), costUsd: 0.5, errorCode: 'e', errorMessage: 'm' }), T0 + 4);
+        await c.startTurn({ id: 't3', sessionId: 'src', prompt: 'three', status: 'running' }, T0 + 5);
+        await c.finishTurn('t3', outcome({ usage: usage(100), costUsd: 1 }), T0 + 6);
+        await c.startTurn({ id: 't4', sessionId: 'src', prompt: 'four', status: 'running' }, T0 + 7);
+      });
+      const fork = (id: string) => ({ id, accountId: 'acc', title: 'Fork', tags: ['f'], model: 'm-fork', systemPrompt: 'sp', approvalTools: ['Bash'], forkedFrom: 'src' });
+
+      it('copies the finished turns through a seq with new ids and sums their totals', async () => {
+        const before = await c.getSession('acc', 'src');
+        const srcTurns = await c.listTurns('acc', 'src');
+        const f = await c.forkSession('acc', 'src', fork('f1'), 2, T0 + 100);
+        expect(f).toEqual({
+          id: 'f1',
+          accountId: 'acc',
+          title: 'Fork',
+          tags: ['f'],
+          status: 'idle',
+          model: 'm-fork',
+          systemPrompt: 'sp',
+          approvalTools: ['Bash'],
+          createdAt: T0 + 100,
+          lastActiveAt: T0 + 100,
+          turnCount: 2,
+          usage: usage(11),
+          costUsd: 0.75,
+          inheritedCostUsd: 0.75,
+          forkedFrom: 'src',
+        });
+        expect(await c.getSession('acc', 'f1')).toEqual(f);
+        const copied = await c.listTurns('acc', 'f1');
+        expect(copied).toHaveLength(2);
+        for (const [i, t] of copied.entries()) {
+          const original = srcTurns[i]!;
+          expect(t.id).not.toBe(original.id);
+          expect(t).toEqual({ ...original, id: t.id, sessionId: 'f1' });
+        }
+        // The source is untouched.
+        expect(await c.getSession('acc', 'src')).toEqual(before);
+        expect(await c.listTurns('acc', 'src')).toEqual(srcTurns);
+        // New turns of the fork continue after the copied seqs.
+        expect((await c.startTurn({ id: 'f1-next', sessionId: 'f1', prompt: 'p', status: 'running' }, T0 + 101)).seq).toBe(3);
+      });
+
+      it('copies every finished turn when throughSeq is null, never an active one', async () => {
+        const f = await c.forkSession('acc', 'src', fork('f2'), null, T0 + 100);
+        expect(f).toMatchObject({ turnCount: 3, usage: usage(111), costUsd: 1.75, inheritedCostUsd: 1.75 });
+        expect((await c.listTurns('acc', 'f2')).map((t) => [t.seq, t.prompt, t.status])).toEqual([
+          [1, 'one', 'succeeded'],
+          [2, 'two', 'failed'],
+          [3, 'three', 'succeeded'],
+        ]);
+      });
+
+      it('returns null for a source of another account or none, and refuses at maxSessions', async () => {
+        await c.createSession({ id: 'foreign', accountId: 'other' }, T0);
+        expect(await c.forkSession('acc', 'foreign', fork('f3'), null, T0 + 100)).toBeNull();
+        expect(await c.forkSession('other', 'src', { ...fork('f3'), accountId: 'other' }, null, T0 + 100)).toBeNull();
+        expect(await c.forkSession('acc', 'nope', fork('f3'), null, T0 + 100)).toBeNull();
+        expect(await c.getSession('acc', 'f3')).toBeNull();
+        expect(await c.getSession('other', 'f3')).toBeNull();
+
+        await expect(c.forkSession('acc', 'src', fork('f4'), null, T0 + 100, 1)).rejects.toBeInstanceOf(SessionLimitError);
+        expect(await c.getSession('acc', 'f4')).toBeNull();
+        expect(await c.listTurns('acc', 'f4')).toEqual([]);
+        expect(await c.forkSession('acc', 'src', fork('f4'), null, T0 + 100, 2)).toMatchObject({ id: 'f4' });
+        await expect(c.forkSession('acc', 'src', fork('f4'), null, T0 + 100)).rejects.toBeInstanceOf(StoreConflictError);
       });
     });
 

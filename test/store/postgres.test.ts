@@ -4,11 +4,13 @@ import pg from 'pg';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { openPostgresStore } from '../../src/store/postgres/open.js';
 import type { Store, TranscriptStore, TurnOutcome } from '../../src/store/types.js';
+import { accountsContract } from './accounts.contract.js';
 import { catalogContract } from './catalog.contract.js';
 import { turnQueueContract } from './queue.contract.js';
 import { eventLogContract } from './events.contract.js';
 import { APPEND_WORKER, startReady, succeeded } from './fixtures/children.js';
 import { transcriptStoreContract } from './transcripts.contract.js';
+import { retentionContract } from './retention.contract.js';
 
 const DB_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
@@ -68,9 +70,19 @@ catalogContract('postgres', async () => {
   return { catalog: store.catalog, cleanup: t.cleanup };
 });
 
+accountsContract('postgres', async () => {
+  const t = await freshSchema();
+  return { store: await t.open(), cleanup: t.cleanup };
+});
+
 turnQueueContract('postgres', async () => {
   const t = await freshSchema();
   return { store: await t.open(), openPeer: () => t.open(), cleanup: t.cleanup };
+});
+
+retentionContract('postgres', async () => {
+  const t = await freshSchema();
+  return { store: await t.open(), cleanup: t.cleanup };
 });
 
 describe('postgres specifics', () => {
@@ -83,7 +95,7 @@ describe('postgres specifics', () => {
     cleanups.push(t.cleanup);
     return t;
   }
-  const MIGRATIONS = ['0001_initial', '0002_session_system_prompt', '0003_turn_events', '0004_turn_queue'];
+  const MIGRATIONS = ['0001_initial', '0002_session_system_prompt', '0003_turn_events', '0004_turn_queue', '0005_accounts'];
   async function migrationsIn(schema: string): Promise<string[]> {
     const { rows } = await admin.query<{ name: string }>(`select name from ${schema}.kysely_migration order by name`);
     return rows.map((r) => r.name);
@@ -100,6 +112,8 @@ describe('postgres specifics', () => {
       [t.schema],
     );
     expect(rows.map((r) => r.table_name)).toEqual([
+      'accounts',
+      'api_keys',
       'instances',
       'kysely_migration',
       'kysely_migration_lock',
@@ -108,6 +122,7 @@ describe('postgres specifics', () => {
       'transcript_entries',
       'turn_events',
       'turns',
+      'usage_daily',
     ]);
   });
 
@@ -156,7 +171,7 @@ describe('postgres specifics', () => {
     expect(s.usage).toEqual({ input_tokens: 6_000_000_000, output_tokens: 2 ** 41, cache_read_input_tokens: 2, cache_creation_input_tokens: 0 });
     expect(s.costUsd).toBe(0.1 + 0.2); // summed in SQL as IEEE doubles, like JS
     expect(t2.finishedAt).toBe(Number.MAX_SAFE_INTEGER);
-    expect((await c.getTurn('s', 't1'))!.durationMs).toBe(5_000_000_000);
+    expect((await c.getTurn('acc', 's', 't1'))!.durationMs).toBe(5_000_000_000);
     const page = await c.listSessions({ accountId: 'acc', limit: 1 });
     expect(page.sessions[0]!.lastActiveAt).toBe(Number.MAX_SAFE_INTEGER);
     for (const v of [s.createdAt, s.turnCount, s.usage.input_tokens, t2.seq, t2.durationMs]) expect(typeof v).toBe('number');

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { SessionLimitError } from '../../src/store/errors.js';
 import type { Admission, Store, TurnOutcome } from '../../src/store/types.js';
 
 export interface QueueHarness {
@@ -61,7 +62,7 @@ export function turnQueueContract(name: string, factory: () => Promise<QueueHarn
       expect(await s.catalog.getSession('acc', 's1')).toMatchObject({ status: 'running', title: 'a title' });
 
       expect(await s.queue.admit(admission('t2'), T0 + 2)).toEqual({ ok: false, reason: 'busy' });
-      expect(await s.catalog.getTurn('s1', 't2')).toBeNull();
+      expect(await s.catalog.getTurn('acc', 's1', 't2')).toBeNull();
 
       const q = await admitOk('t3', { ifBusy: 'enqueue', maxQueued: 1 });
       expect(q.turn).toMatchObject({ status: 'queued', seq: 2 });
@@ -90,9 +91,84 @@ export function turnQueueContract(name: string, factory: () => Promise<QueueHarn
       expect(await s.catalog.getSession('acc', 'new2')).toBeNull();
     });
 
+    it('refuses a message to an archived session before any busy check, and writes nothing', async () => {
+      await s.catalog.setArchived('acc', 's1', true, T0);
+      for (const ifBusy of ['reject', 'enqueue', 'interrupt'] as const) {
+        expect(await s.queue.admit(admission(`a-${ifBusy}`, { ifBusy }), T0 + 1)).toEqual({ ok: false, reason: 'archived' });
+      }
+      expect(await s.catalog.listTurns('acc', 's1')).toEqual([]);
+      expect(await s.catalog.getSession('acc', 's1')).toMatchObject({ status: 'archived', title: null, lastActiveAt: T0 });
+      await s.catalog.setArchived('acc', 's1', false, T0 + 2);
+      expect((await admitOk('t1')).turn.status).toBe('running');
+    });
+
+    it('refuses a new session once the account holds maxSessions, leaving no session and no turn', async () => {
+      const newSession = (id: string, maxSessions: number) =>
+        admission(`turn-${id}`, { turn: { id: `turn-${id}`, sessionId: id, prompt: 'p' }, newSession: { id, accountId: 'acc' }, maxSessions });
+      expect(await s.queue.admit(newSession('n1', 1), T0 + 1)).toEqual({ ok: false, reason: 'too_many_sessions' });
+      expect(await s.catalog.getSession('acc', 'n1')).toBeNull();
+      expect(await s.catalog.listTurns('acc', 'n1')).toEqual([]);
+      expect(await s.queue.active('n1')).toEqual([]);
+      expect((await s.queue.admit(newSession('n2', 2), T0 + 1)).ok).toBe(true);
+      expect(await s.queue.admit(newSession('n3', 2), T0 + 1)).toEqual({ ok: false, reason: 'too_many_sessions' });
+      expect((await s.catalog.listSessions({ accountId: 'acc', limit: 10 })).sessions.map((x) => x.id).sort()).toEqual(['n2', 's1']);
+      // The limit is about new sessions: messages to existing ones pass.
+      expect((await s.queue.admit(admission('t1', { maxSessions: 1 }), T0 + 2)).ok).toBe(true);
+    });
+
+    it('finishTurn adds each finished turn to the usage ledger once, on its UTC day', async () => {
+      const day = new Date(T0).toISOString().slice(0, 10);
+      const next = new Date(T0 + 86_400_000).toISOString().slice(0, 10);
+      const used = { input_tokens: 100, output_tokens: 20, cache_read_input_tokens: 7, cache_creation_input_tokens: 3 };
+      await admitOk('t1');
+      await s.catalog.finishTurn('t1', { ...done, usage: used, costUsd: 0.5, model: 'm1' }, T0 + 10);
+      await admitOk('t2');
+      await s.catalog.finishTurn('t2', { ...done, usage: used, costUsd: 0.25 }, T0 + 20);
+      // Finishing again is refused and must not count twice.
+      await expect(s.catalog.finishTurn('t2', { ...done, usage: used, costUsd: 0.25 }, T0 + 21)).rejects.toThrow();
+      await s.catalog.createSession({ id: 'x', accountId: 'other' }, T0);
+      await s.queue.admit(admission('x1', { accountId: 'other', turn: { id: 'x1', sessionId: 'x', prompt: 'p' } }), T0);
+      await s.catalog.finishTurn('x1', { ...done, usage: used, costUsd: 9 }, T0 + 30);
+
+      const spent = await s.usage.spentSince('acc', day);
+      expect(spent.costUsd).toBeCloseTo(0.75, 10);
+      expect(spent.tokens).toBe(240);
+      expect(await s.usage.spentSince('acc', next)).toEqual({ costUsd: 0, tokens: 0 });
+      const rows = await s.usage.report('acc', day, day);
+      expect(rows.map((r) => [r.model, r.turns, r.inputTokens, r.outputTokens, r.cacheReadTokens, r.cacheWriteTokens])).toEqual([
+        ['m1', 2, 200, 40, 14, 6], // t2 reported no model: the session's (m1, from t1) counts
+      ]);
+      // Neither the outcome nor the session named a model.
+      expect((await s.usage.report('other', day, day)).map((r) => [r.model, r.turns, r.costUsd])).toEqual([['unknown', 1, 9]]);
+    });
+
+    it('creates exactly maxSessions sessions from simultaneous creates and admits on two handles', async () => {
+      const peer = await h.openPeer();
+      const handles = [s, peer, s, peer, s, peer, s, peer];
+      const results = await Promise.all(
+        handles.map(async (st, i) => {
+          const id = `n${i}`;
+          if (i < 4) {
+            return st.catalog.createSession({ id, accountId: 'acc2' }, T0, 3).then(
+              () => 'created',
+              (err: unknown) => (err instanceof SessionLimitError ? 'limit' : Promise.reject(err)),
+            );
+          }
+          const r = await st.queue.admit(
+            admission(`t${i}`, { accountId: 'acc2', turn: { id: `t${i}`, sessionId: id, prompt: 'p' }, newSession: { id, accountId: 'acc2' }, maxSessions: 3 }),
+            T0,
+          );
+          return r.ok ? 'created' : r.reason;
+        }),
+      );
+      expect(results.filter((r) => r === 'created')).toHaveLength(3);
+      expect(results.filter((r) => r === 'limit' || r === 'too_many_sessions')).toHaveLength(5);
+      expect((await s.catalog.listSessions({ accountId: 'acc2', limit: 20 })).sessions).toHaveLength(3);
+    });
+
     it("answers session_not_found for another account's session and writes nothing", async () => {
       expect(await s.queue.admit(admission('x', { accountId: 'other' }), T0 + 1)).toEqual({ ok: false, reason: 'session_not_found' });
-      expect(await s.catalog.getTurn('s1', 'x')).toBeNull();
+      expect(await s.catalog.getTurn('acc', 's1', 'x')).toBeNull();
       expect(await s.catalog.getSession('acc', 's1')).toMatchObject({ status: 'idle', title: null });
     });
 
@@ -103,7 +179,7 @@ export function turnQueueContract(name: string, factory: () => Promise<QueueHarn
       expect(i1.interrupt).toMatchObject({ turnId: 'run', instanceId: 'A', status: 'running' });
       const i2 = await admitOk('i2', { ifBusy: 'interrupt', instanceId: 'B' });
       expect(i2.superseded).toEqual(['i1']);
-      expect(await s.catalog.getTurn('s1', 'i1')).toMatchObject({ status: 'interrupted', errorMessage: expect.stringMatching(/newer message/) });
+      expect(await s.catalog.getTurn('acc', 's1', 'i1')).toMatchObject({ status: 'interrupted', errorMessage: expect.stringMatching(/newer message/) });
       expect((await s.queue.active('s1')).map((t) => t.turnId)).toEqual(['run', 'i2', 'q1']);
       expect(await s.queue.claim('i1', 'A', T0 + 5)).toMatchObject({ state: 'ended', turn: { status: 'interrupted' } });
     });
@@ -134,7 +210,8 @@ export function turnQueueContract(name: string, factory: () => Promise<QueueHarn
 
       const lost = await s.queue.failLost(T0 + 10_000, { code: 'instance_lost', message: 'gone' }, T0 + 20_001);
       expect(lost.map((t) => t.turnId).sort()).toEqual(['b1', 'b2']);
-      expect(await s.catalog.getTurn('s2', 'b1')).toMatchObject({ status: 'failed', errorCode: 'instance_lost', finishedAt: T0 + 20_001 });
+      expect(lost.every((t) => t.accountId === 'acc' && t.sessionId === 's2')).toBe(true);
+      expect(await s.catalog.getTurn('acc', 's2', 'b1')).toMatchObject({ status: 'failed', errorCode: 'instance_lost', finishedAt: T0 + 20_001 });
       expect(await s.catalog.getSession('acc', 's2')).toMatchObject({ status: 'idle' });
       expect(await s.catalog.getSession('acc', 's1')).toMatchObject({ status: 'running' });
       expect((await s.queue.active('s1')).map((t) => t.turnId)).toEqual(['a1', 'a2']);
@@ -153,7 +230,7 @@ export function turnQueueContract(name: string, factory: () => Promise<QueueHarn
       await admitOk('t1', { instanceId: 'old' });
       await s.queue.registerInstance('new', 'host:/data', T0 + 1);
       const lost = await s.queue.failLost(0, { code: 'server_restarted', message: 'restarted' }, T0 + 2);
-      expect(lost).toEqual([{ turnId: 't1', sessionId: 's1' }]);
+      expect(lost).toEqual([{ turnId: 't1', sessionId: 's1', accountId: 'acc' }]);
       expect(await s.queue.heartbeat('new', T0 + 3)).toBe(true);
       expect(await s.queue.heartbeat('old', T0 + 3)).toBe(false);
     });
@@ -171,7 +248,7 @@ export function turnQueueContract(name: string, factory: () => Promise<QueueHarn
         handles.map((st, i) => st.queue.admit(admission(`e${i}`, { ifBusy: 'enqueue', instanceId: i % 2 ? 'B' : 'A' }), T0 + 2)),
       );
       expect(enqueues.every((r) => r.ok)).toBe(true);
-      const turns = await s.catalog.listTurns('s1');
+      const turns = await s.catalog.listTurns('acc', 's1');
       expect(turns.map((t) => t.seq)).toEqual([1, 2, 3, 4, 5, 6, 7]);
       expect(turns.filter((t) => t.status === 'running')).toHaveLength(1);
     });

@@ -7,11 +7,13 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openSqliteDatabase, openSqliteStore } from '../../src/store/sqlite/open.js';
 import type { Store, TranscriptStore } from '../../src/store/types.js';
+import { accountsContract } from './accounts.contract.js';
 import { catalogContract } from './catalog.contract.js';
 import { turnQueueContract } from './queue.contract.js';
 import { APPEND_WORKER, startReady, succeeded } from './fixtures/children.js';
 import { eventLogContract } from './events.contract.js';
 import { transcriptStoreContract } from './transcripts.contract.js';
+import { retentionContract } from './retention.contract.js';
 
 /** A temp directory plus every store opened in it, closed and removed together. */
 async function tempDb() {
@@ -54,9 +56,19 @@ catalogContract('sqlite file', async () => {
   return { catalog: store.catalog, cleanup: t.cleanup };
 });
 
+accountsContract('sqlite file', async () => {
+  const t = await tempDb();
+  return { store: await t.open(), cleanup: t.cleanup };
+});
+
 turnQueueContract('sqlite file', async () => {
   const t = await tempDb();
   return { store: await t.open(), openPeer: () => t.open(), cleanup: t.cleanup };
+});
+
+retentionContract('sqlite file', async () => {
+  const t = await tempDb();
+  return { store: await t.open(), cleanup: t.cleanup };
 });
 
 describe('sqlite specifics', () => {
@@ -105,7 +117,7 @@ describe('sqlite specifics', () => {
     await Promise.all([t.open(), t.open()]);
     const raw = new Database(t.path, { readonly: true });
     try {
-      expect(raw.prepare('select name from kysely_migration').pluck().all()).toEqual(['0001_initial', '0002_session_system_prompt', '0003_turn_events', '0004_turn_queue']);
+      expect(raw.prepare('select name from kysely_migration').pluck().all()).toEqual(['0001_initial', '0002_session_system_prompt', '0003_turn_events', '0004_turn_queue', '0005_accounts']);
     } finally {
       raw.close();
     }
@@ -123,7 +135,7 @@ describe('sqlite specifics', () => {
 
     const b = await t.open();
     expect(await b.catalog.getSession('acc', 's1')).toMatchObject({ title: 'kept', status: 'running' });
-    expect(await b.catalog.listTurns('s1')).toHaveLength(1);
+    expect(await b.catalog.listTurns('acc', 's1')).toHaveLength(1);
     expect(await b.transcripts.load({ projectKey: 'p', sessionId: 's1' })).toEqual([{ type: 'user', uuid: 'u1', customTitle: 'T' }]);
     expect(await b.transcripts.listSubkeys({ projectKey: 'p', sessionId: 's1' })).toEqual(['subagents/x']);
     expect(await b.transcripts.listSessionSummaries('p')).toEqual(summaries);

@@ -1,5 +1,11 @@
 import type { z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import { AccountService } from '../../accounts/service.js';
+import type { ApiEnv } from '../app.js';
 import { ErrorSchema } from '../schemas.js';
+
+/** The account the request acts for (403 for the admin key, which owns no sessions). */
+export const account = (c: Context<ApiEnv>) => AccountService.accountOf(c.get('principal'));
 
 /** Small builders for route definitions, so each route reads as what it takes and answers. */
 
@@ -12,7 +18,14 @@ export const body = <T extends z.ZodType>(schema: T, required = true) => ({
   body: { content: { 'application/json': { schema } }, required },
 });
 
+/** Every /v1 route may answer these. */
+export const authErrors = {
+  401: json(ErrorSchema, 'No key, or a malformed, unknown or revoked one (`unauthorized`, `invalid_api_key`, `api_key_revoked`)'),
+  403: json(ErrorSchema, 'The key may not do this (`forbidden`)'),
+};
+
 export const errors = {
   400: json(ErrorSchema, 'Invalid input'),
-  404: json(ErrorSchema, 'No such session'),
+  ...authErrors,
+  404: json(ErrorSchema, 'No such session (also for another account’s session)'),
 };

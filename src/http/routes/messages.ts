@@ -21,7 +21,7 @@ import {
   TurnSchema,
 } from '../schemas.js';
 import { turnView } from '../views.js';
-import { body, errors, json } from './helpers.js';
+import { account, body, errors, json } from './helpers.js';
 
 export interface StreamDeps extends FollowDeps {
   heartbeatMs: number;
@@ -47,10 +47,13 @@ const send = createRoute({
     200: { content: { ...json(TurnSchema, '').content, ...sse }, description: 'The finished turn, or its event stream' },
     202: json(TurnAcceptedSchema, 'Started in the background'),
     ...errors,
-    409: json(ErrorSchema, 'A turn is already running (`session_busy`, with `if_busy: "reject"`)'),
+    409: json(ErrorSchema, 'A turn is already running (`session_busy`, with `if_busy: "reject"`), or the session is archived (`session_archived`)'),
     413: json(ErrorSchema, 'The message is too large (`message_too_large`)'),
     415: json(ErrorSchema, 'The body is not JSON (`unsupported_media_type`)'),
-    429: json(ErrorSchema, 'Too many queued (`queue_full`) or running (`too_many_turns`) turns; see Retry-After'),
+    429: json(
+      ErrorSchema,
+      'Too many queued (`queue_full`) or running (`too_many_turns`) turns, or a spent budget (`budget_exceeded`, with `resets_at`); see Retry-After',
+    ),
     503: json(ErrorSchema, 'The server is shutting down (`shutting_down`)'),
   },
 });
@@ -105,10 +108,18 @@ const permission = createRoute({
 
 export function registerMessageRoutes(app: ApiApp, sessions: SessionService, turns: TurnService, deps: StreamDeps): void {
   app.openapi(send, async (c) => {
-    const accountId = c.get('accountId');
+    const { accountId, limits } = account(c);
     const sessionId = c.req.valid('param').id;
     const input = c.req.valid('json');
-    const started = await turns.start({ accountId, sessionId, message: input.message, ifBusy: input.if_busy });
+    const started = await turns.start({
+      accountId,
+      limits,
+      sessionId,
+      message: input.message,
+      ifBusy: input.if_busy,
+      ...(input.max_turns !== undefined ? { maxTurns: input.max_turns } : {}),
+      ...(input.max_budget_usd !== undefined ? { maxBudgetUsd: input.max_budget_usd } : {}),
+    });
     if (input.background) {
       started.done.catch((err: unknown) => deps.log.error({ err, turn_id: started.turnId }, 'background turn failed'));
       const base = `/v1/sessions/${sessionId}/turns/${started.turnId}`;
@@ -118,7 +129,7 @@ export function registerMessageRoutes(app: ApiApp, sessions: SessionService, tur
     if (input.stream || (c.req.header('accept') ?? '').includes('text/event-stream')) {
       const cancel = input.on_disconnect === 'cancel' ? () => void turns.interrupt(accountId, sessionId, started.turnId) : undefined;
       started.done.catch(() => {}); // its failure reaches the client as turn.failed
-      return streamTurn(c, sessionId, started.turnId, 0, deps, cancel);
+      return streamTurn(c, { accountId, sessionId, turnId: started.turnId }, 0, deps, cancel);
     }
     const { turn } = await started.done;
     return c.json(turnView(turn), 200);
@@ -126,27 +137,28 @@ export function registerMessageRoutes(app: ApiApp, sessions: SessionService, tur
 
   app.openapi(events, async (c) => {
     const { id, turn_id } = c.req.valid('param');
-    const turn = await sessions.getTurn(c.get('accountId'), id, turn_id);
+    const { accountId } = account(c);
+    const turn = await sessions.getTurn(accountId, id, turn_id);
     if (turn.finishedAt !== null && deps.now() - turn.finishedAt > deps.retentionMs) throw new EventsExpiredError(turn_id);
     const header = Number(c.req.header('last-event-id'));
     const after = Number.isInteger(header) && header >= 0 ? header : (c.req.valid('query').last_event_id ?? 0);
-    return streamTurn(c, id, turn_id, after, deps);
+    return streamTurn(c, { accountId, sessionId: id, turnId: turn_id }, after, deps);
   });
 
   app.openapi(getTurn, async (c) => {
     const { id, turn_id } = c.req.valid('param');
-    return c.json(turnView(await sessions.getTurn(c.get('accountId'), id, turn_id)), 200);
+    return c.json(turnView(await sessions.getTurn(account(c).accountId, id, turn_id)), 200);
   });
 
   app.openapi(interrupt, async (c) => {
-    const r = await turns.interrupt(c.get('accountId'), c.req.valid('param').id);
+    const r = await turns.interrupt(account(c).accountId, c.req.valid('param').id);
     return c.json({ interrupted: r.interrupted, turn_id: r.turnId }, 200);
   });
 
   app.openapi(permission, async (c) => {
     const { id, request_id } = c.req.valid('param');
     const d = c.req.valid('json');
-    await turns.resolvePermission(c.get('accountId'), id, request_id, {
+    await turns.resolvePermission(account(c).accountId, id, request_id, {
       decision: d.decision,
       ...(d.message !== undefined ? { message: d.message } : {}),
       ...(d.updated_input !== undefined ? { updatedInput: d.updated_input } : {}),
@@ -162,8 +174,7 @@ export function registerMessageRoutes(app: ApiApp, sessions: SessionService, tur
  */
 function streamTurn(
   c: Context<ApiEnv>,
-  sessionId: string,
-  turnId: string,
+  target: { accountId: string; sessionId: string; turnId: string },
   afterSeq: number,
   deps: StreamDeps,
   onDisconnect?: () => void,
@@ -176,7 +187,7 @@ function streamTurn(
       aborted.abort();
       if (!ended) onDisconnect?.();
     });
-    for await (const item of followTurn(sessionId, turnId, afterSeq, deps, { heartbeatMs: deps.heartbeatMs, signal: aborted.signal })) {
+    for await (const item of followTurn(target, afterSeq, deps, { heartbeatMs: deps.heartbeatMs, signal: aborted.signal })) {
       if (item.kind === 'heartbeat') {
         await stream.write(': keep-alive\n\n');
         continue;

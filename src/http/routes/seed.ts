@@ -4,6 +4,7 @@ import type { TurnService } from '../../sessions/turns.js';
 import type { ApiApp } from '../app.js';
 import { ChatBody, ChatResponseSchema, ErrorSchema, SeedSessionSchema } from '../schemas.js';
 import { chatView, seedSessionView } from '../views.js';
+import { account, authErrors } from './helpers.js';
 
 /** The seed prototype's API, kept field for field so its clients keep working. */
 
@@ -20,6 +21,7 @@ const chat = createRoute({
     409: { content: { 'application/json': { schema: ErrorSchema } }, description: 'Session busy' },
     429: { content: { 'application/json': { schema: ErrorSchema } }, description: 'Too many turns' },
     413: { content: { 'application/json': { schema: ErrorSchema } }, description: 'Message too large' },
+    ...authErrors,
   },
 });
 
@@ -35,6 +37,7 @@ const getSession = createRoute({
     200: { content: { 'application/json': { schema: SeedSessionSchema } }, description: 'The conversation' },
     400: { content: { 'application/json': { schema: ErrorSchema } }, description: 'Malformed id' },
     404: { content: { 'application/json': { schema: ErrorSchema } }, description: 'No such session' },
+    ...authErrors,
   },
 });
 
@@ -42,7 +45,7 @@ export function registerSeedRoutes(app: ApiApp, sessions: SessionService, turns:
   app.openapi(chat, async (c) => {
     const { message, session_id, if_busy } = c.req.valid('json');
     const { turn } = await turns.send({
-      accountId: c.get('accountId'),
+      ...account(c),
       ...(session_id ? { sessionId: session_id } : {}),
       message,
       ifBusy: if_busy,
@@ -51,7 +54,7 @@ export function registerSeedRoutes(app: ApiApp, sessions: SessionService, turns:
   });
 
   app.openapi(getSession, async (c) => {
-    const { session, turns } = await sessions.history(c.get('accountId'), c.req.valid('param').session_id);
+    const { session, turns } = await sessions.history(account(c).accountId, c.req.valid('param').session_id);
     return c.json(seedSessionView(session, turns), 200);
   });
 }

@@ -4,6 +4,7 @@ import type { ApiApp } from '../app.js';
 import {
   CreateSessionBody,
   ErrorSchema,
+  ForkSessionBody,
   HistorySchema,
   ListSessionsQuery,
   PatchSessionBody,
@@ -12,7 +13,7 @@ import {
   SessionSchema,
 } from '../schemas.js';
 import { historyView, sessionView } from '../views.js';
-import { body, errors, json } from './helpers.js';
+import { account, authErrors, body, errors, json } from './helpers.js';
 
 const create = createRoute({
   method: 'post',
@@ -20,16 +21,22 @@ const create = createRoute({
   operationId: 'sessions.create',
   summary: 'Create a session',
   request: body(CreateSessionBody, false),
-  responses: { 201: json(SessionSchema, 'The new session'), 400: errors[400] },
+  responses: {
+    201: json(SessionSchema, 'The new session'),
+    400: errors[400],
+    ...authErrors,
+    429: json(ErrorSchema, 'The account stores as many sessions as it may (`too_many_sessions`)'),
+  },
 });
 
 const list = createRoute({
   method: 'get',
   path: '/v1/sessions',
   operationId: 'sessions.list',
-  summary: 'List sessions, most recently active first',
+  summary: 'List sessions, most recently active first; search by title and tag',
+  description: 'Archived sessions are left out unless `archived=true`, which lists only them.',
   request: { query: ListSessionsQuery },
-  responses: { 200: json(SessionPageSchema, 'One page of sessions'), 400: errors[400] },
+  responses: { 200: json(SessionPageSchema, 'One page of sessions'), 400: errors[400], ...authErrors },
 });
 
 const get = createRoute({
@@ -47,7 +54,35 @@ const patch = createRoute({
   operationId: 'sessions.update',
   summary: 'Rename a session or set its tags',
   request: { params: SessionIdParam, ...body(PatchSessionBody) },
-  responses: { 200: json(SessionSchema, 'The updated session'), ...errors },
+  responses: { 200: json(SessionSchema, 'The updated session'), ...errors, 409: json(ErrorSchema, 'Archived (`session_archived`)') },
+});
+
+const archive = (archived: boolean) =>
+  createRoute({
+    method: 'post',
+    path: archived ? '/v1/sessions/{id}/archive' : '/v1/sessions/{id}/unarchive',
+    operationId: archived ? 'sessions.archive' : 'sessions.unarchive',
+    summary: archived
+      ? 'Archive a session: read-only and hidden from the default list'
+      : 'Unarchive a session: it takes messages and is listed again',
+    request: { params: SessionIdParam },
+    responses: { 200: json(SessionSchema, 'The session'), ...errors, 409: json(ErrorSchema, 'A turn is running or waiting (`session_busy`)') },
+  });
+
+const fork = createRoute({
+  method: 'post',
+  path: '/v1/sessions/{id}/fork',
+  operationId: 'sessions.fork',
+  summary: 'Fork a session: a new session that continues from its conversation (through a given turn)',
+  description:
+    'The fork has the source’s turns through `turn_id` (default: the latest finished one) in its history and ' +
+    'transcript, the same model, prompt, tools and tags, and `forked_from` set. The source is unchanged.',
+  request: { params: SessionIdParam, ...body(ForkSessionBody, false) },
+  responses: {
+    201: json(SessionSchema, 'The fork'),
+    ...errors,
+    429: json(ErrorSchema, 'The account stores as many sessions as it may (`too_many_sessions`)'),
+  },
 });
 
 const remove = createRoute({
@@ -71,21 +106,22 @@ const history = createRoute({
 export function registerSessionRoutes(app: ApiApp, sessions: SessionService): void {
   app.openapi(create, async (c) => {
     const { system_prompt, approval_tools, ...input } = c.req.valid('json') ?? {};
-    const s = await sessions.create(c.get('accountId'), { ...input, systemPrompt: system_prompt, approvalTools: approval_tools });
+    const { accountId, limits } = account(c);
+    const s = await sessions.create(accountId, { ...input, systemPrompt: system_prompt, approvalTools: approval_tools }, limits.maxSessions);
     return c.json(sessionView(s), 201);
   });
 
   app.openapi(list, async (c) => {
-    const q = c.req.valid('query');
-    const page = await sessions.list(c.get('accountId'), q);
+    const { limit, cursor, q, tag, archived } = c.req.valid('query');
+    const page = await sessions.list({ accountId: account(c).accountId, limit, cursor, search: q, tag, archived });
     return c.json({ sessions: page.sessions.map(sessionView), next_cursor: page.nextCursor }, 200);
   });
 
-  app.openapi(get, async (c) => c.json(sessionView(await sessions.get(c.get('accountId'), c.req.valid('param').id)), 200));
+  app.openapi(get, async (c) => c.json(sessionView(await sessions.get(account(c).accountId, c.req.valid('param').id)), 200));
 
   app.openapi(patch, async (c) => {
     const { system_prompt, approval_tools, ...patch } = c.req.valid('json');
-    const s = await sessions.update(c.get('accountId'), c.req.valid('param').id, {
+    const s = await sessions.update(account(c).accountId, c.req.valid('param').id, {
       ...patch,
       ...(system_prompt !== undefined ? { systemPrompt: system_prompt } : {}),
       ...(approval_tools !== undefined ? { approvalTools: approval_tools } : {}),
@@ -94,12 +130,25 @@ export function registerSessionRoutes(app: ApiApp, sessions: SessionService): vo
   });
 
   app.openapi(remove, async (c) => {
-    await sessions.delete(c.get('accountId'), c.req.valid('param').id);
+    await sessions.delete(account(c).accountId, c.req.valid('param').id);
     return c.body(null, 204);
   });
 
   app.openapi(history, async (c) => {
-    const { session, turns } = await sessions.history(c.get('accountId'), c.req.valid('param').id);
+    const { session, turns } = await sessions.history(account(c).accountId, c.req.valid('param').id);
     return c.json({ session_id: session.id, messages: historyView(turns) }, 200);
+  });
+
+  for (const archived of [true, false]) {
+    app.openapi(archive(archived), async (c) =>
+      c.json(sessionView(await sessions.setArchived(account(c).accountId, c.req.valid('param').id, archived)), 200),
+    );
+  }
+
+  app.openapi(fork, async (c) => {
+    const { accountId, limits } = account(c);
+    const input = c.req.valid('json') ?? {};
+    const opts = { ...(input.turn_id ? { throughTurnId: input.turn_id } : {}), title: input.title ?? null };
+    return c.json(sessionView(await sessions.fork(accountId, c.req.valid('param').id, opts, limits.maxSessions)), 201);
   });
 }

@@ -3,6 +3,7 @@ import { initial } from './0001_initial.js';
 import { sessionSystemPrompt } from './0002_session_system_prompt.js';
 import { turnEvents } from './0003_turn_events.js';
 import { turnQueue } from './0004_turn_queue.js';
+import { accounts } from './0005_accounts.js';
 
 export type Backend = 'sqlite' | 'postgres';
 
@@ -16,6 +17,7 @@ export function migrationProvider(backend: Backend): MigrationProvider {
     '0002_session_system_prompt': sessionSystemPrompt,
     '0003_turn_events': turnEvents,
     '0004_turn_queue': turnQueue,
+    '0005_accounts': accounts,
   };
   return { getMigrations: async () => migrations };
 }

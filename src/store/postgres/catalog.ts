@@ -1,9 +1,20 @@
-import type { Kysely, Transaction } from 'kysely';
-import { decodeCursor, encodeCursor } from '../cursor.js';
-import { StoreConflictError, StoreNotFoundError } from '../errors.js';
-import { sessionFromRow, turnFromRow } from '../rows.js';
-import type { Database } from '../schema.js';
+import { sql, type Insertable, type Kysely, type Transaction } from 'kysely';
+import {
+  accountSessionCountQuery,
+  accountTurnsQuery,
+  addUsageQuery,
+  anyActiveTurnQuery,
+  chunks,
+  forkableTurnsQuery,
+  sessionListQuery,
+} from '../catalog-sql.js';
+import { decodeCursor } from '../cursor.js';
+import { SessionLimitError, StoreConflictError, StoreNotFoundError } from '../errors.js';
+import { atSessionLimit } from '../queue-policy.js';
+import { sessionFromRow, sessionPage, toInt, turnFromRow } from '../rows.js';
+import type { Database, SessionsTable } from '../schema.js';
 import type {
+  ArchiveResult,
   Catalog,
   NewSession,
   NewTurn,
@@ -18,6 +29,7 @@ import type {
 import {
   ACTIVE_TURN,
   finishedTurnValues,
+  forkValues,
   keepArchived,
   newSessionValues,
   newTurnValues,
@@ -34,6 +46,10 @@ type Tx = Transaction<Database>;
  * transaction locks the session row first (`FOR UPDATE`): two `startTurn`s cannot compute the
  * same `seq`, a turn cannot be finished twice, and the session's status is decided on a row
  * nobody else is changing. Always session before turn, so these transactions cannot deadlock.
+ *
+ * Account-wide counts (sessions against `maxSessions`, running turns in admit) have no row to
+ * lock, so those transactions first take a per-account advisory lock (`lockAccount`). It is
+ * always taken before any session row, keeping the lock order acyclic.
  */
 export class PostgresCatalog implements Catalog {
   readonly #db: Kysely<Database>;
@@ -42,16 +58,52 @@ export class PostgresCatalog implements Catalog {
     this.#db = db;
   }
 
-  async createSession(session: NewSession, now: number): Promise<SessionRecord> {
-    const row = await this.#db
-      .insertInto('sessions')
-      .values(newSessionValues(session, now))
-      // Session ids are global (they are the SDK's ids), so a clash in any account is a conflict.
-      .onConflict((oc) => oc.column('id').doNothing())
-      .returningAll()
-      .executeTakeFirst();
-    if (row === undefined) throw new StoreConflictError(`session ${session.id} already exists`);
-    return sessionFromRow(row);
+  async createSession(session: NewSession, now: number, maxSessions?: number): Promise<SessionRecord> {
+    return this.#db.transaction().execute(async (tx) => {
+      if (maxSessions !== undefined) await lockAccount(tx, session.accountId);
+      await checkSessionLimit(tx, session.accountId, maxSessions);
+      return insertSession(tx, newSessionValues(session, now));
+    });
+  }
+
+  async forkSession(
+    accountId: string,
+    sourceId: string,
+    fork: NewSession,
+    throughSeq: number | null,
+    now: number,
+    maxSessions?: number,
+  ): Promise<SessionRecord | null> {
+    return this.#db.transaction().execute(async (tx) => {
+      if (maxSessions !== undefined) await lockAccount(tx, accountId);
+      const source = await tx
+        .selectFrom('sessions')
+        .select('id')
+        .where('id', '=', sourceId)
+        .where('account_id', '=', accountId)
+        .executeTakeFirst();
+      if (source === undefined) return null;
+      await checkSessionLimit(tx, accountId, maxSessions);
+      // Finished turns never change again, so the copy needs no lock on the source.
+      const turns = await forkableTurnsQuery(tx, sourceId, throughSeq).execute();
+      const values = forkValues({ ...fork, accountId, forkedFrom: fork.forkedFrom ?? sourceId }, turns, now);
+      const session = await insertSession(tx, values.session);
+      for (const chunk of chunks(values.turns)) await tx.insertInto('turns').values(chunk).execute();
+      return session;
+    });
+  }
+
+  async setArchived(accountId: string, id: string, archived: boolean, _now: number): Promise<ArchiveResult> {
+    return this.#db.transaction().execute(async (tx): Promise<ArchiveResult> => {
+      // Under the session lock no turn can be admitted or started until we are done.
+      const session = await lockSession(tx, id);
+      if (session === undefined || session.account_id !== accountId) return { ok: false, reason: 'not_found' };
+      // Archived sessions are read-only: a turn still running or waiting would write to one.
+      if ((await anyActiveTurnQuery(tx, id).executeTakeFirst()) !== undefined) return { ok: false, reason: 'busy' };
+      const status = archived ? 'archived' : session.status === 'archived' ? 'idle' : session.status;
+      const row = await tx.updateTable('sessions').set({ status }).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
+      return { ok: true, session: sessionFromRow(row) };
+    });
   }
 
   async getSession(accountId: string, id: string): Promise<SessionRecord | null> {
@@ -69,26 +121,8 @@ export class PostgresCatalog implements Catalog {
       throw new RangeError(`limit must be a positive integer, got ${query.limit}`);
     }
     const after = query.cursor === undefined ? null : decodeCursor(query.cursor);
-    let select = this.#db.selectFrom('sessions').selectAll().where('account_id', '=', query.accountId);
-    if (after !== null) {
-      // The redundant `<=` lets the index seek to the cursor; the OR alone makes both databases
-      // scan every row before it (a page deep in 100k sessions cost ~15 ms instead of ~0.1 ms).
-      select = select.where('last_active_at', '<=', after.lastActiveAt).where((eb) =>
-        eb.or([
-          eb('last_active_at', '<', after.lastActiveAt),
-          eb.and([eb('last_active_at', '=', after.lastActiveAt), eb('id', '>', after.id)]),
-        ]),
-      );
-    }
-    // One extra row tells whether another page exists without a COUNT.
-    const rows = await select.orderBy('last_active_at', 'desc').orderBy('id', 'asc').limit(query.limit + 1).execute();
-    const sessions = rows.slice(0, query.limit).map(sessionFromRow);
-    const last = sessions.at(-1);
-    const nextCursor =
-      rows.length > query.limit && last !== undefined
-        ? encodeCursor({ lastActiveAt: last.lastActiveAt, id: last.id })
-        : null;
-    return { sessions, nextCursor };
+    const rows = await sessionListQuery(this.#db, 'postgres', query, after).execute();
+    return sessionPage(rows, query.limit);
   }
 
   async updateSession(accountId: string, id: string, patch: SessionPatch): Promise<SessionRecord | null> {
@@ -116,8 +150,8 @@ export class PostgresCatalog implements Catalog {
 
   async startTurn(turn: NewTurn, now: number): Promise<TurnRecord> {
     return this.#db.transaction().execute(async (tx) => {
-      const status = await lockSession(tx, turn.sessionId);
-      if (status === undefined) throw new StoreNotFoundError(`session ${turn.sessionId} not found`);
+      const session = await lockSession(tx, turn.sessionId);
+      if (session === undefined) throw new StoreNotFoundError(`session ${turn.sessionId} not found`);
       const max = await tx
         .selectFrom('turns')
         .select((eb) => eb.fn.max('seq').as('seq'))
@@ -133,7 +167,7 @@ export class PostgresCatalog implements Catalog {
       if (row === undefined) throw new StoreConflictError(`turn ${turn.id} already exists`);
       await tx
         .updateTable('sessions')
-        .set({ status: keepArchived(status, 'running'), last_active_at: now })
+        .set({ status: keepArchived(session.status, 'running'), last_active_at: now })
         .where('id', '=', turn.sessionId)
         .execute();
       return turnFromRow(row);
@@ -143,10 +177,10 @@ export class PostgresCatalog implements Catalog {
   async finishTurn(turnId: string, outcome: TurnOutcome, now: number): Promise<TurnRecord> {
     return this.#db.transaction().execute(async (tx) => {
       const sessionId = await this.#sessionOfTurn(tx, turnId);
-      const status = (await lockSession(tx, sessionId)) ?? 'idle';
+      const session = await lockSession(tx, sessionId);
       // Read under the session lock: a concurrent finish of this turn has committed or waits.
       const current = await tx.selectFrom('turns').select('status').where('id', '=', turnId).executeTakeFirst();
-      if (current === undefined) throw new StoreNotFoundError(`turn ${turnId} not found`);
+      if (current === undefined || session === undefined) throw new StoreNotFoundError(`turn ${turnId} not found`);
       // Finishing twice would count the usage twice; a turn already failed by crash recovery
       // also lands here.
       if (!ACTIVE_TURN.includes(current.status)) {
@@ -159,18 +193,12 @@ export class PostgresCatalog implements Catalog {
         .returningAll()
         .executeTakeFirstOrThrow();
       // A queued turn behind this one keeps the session running.
-      const others = await tx
-        .selectFrom('turns')
-        .select('id')
-        .where('session_id', '=', sessionId)
-        .where('status', 'in', ACTIVE_TURN)
-        .limit(1)
-        .executeTakeFirst();
+      const others = await anyActiveTurnQuery(tx, sessionId).executeTakeFirst();
       const u = outcome.usage;
       await tx
         .updateTable('sessions')
         .set((eb) => ({
-          status: keepArchived(status, others !== undefined ? 'running' : outcome.crashed ? 'crashed' : 'idle'),
+          status: keepArchived(session.status, others !== undefined ? 'running' : outcome.crashed ? 'crashed' : 'idle'),
           last_active_at: now,
           // Incremented in SQL so totals stay exact however many turns finish concurrently.
           turn_count: eb('turn_count', '+', 1).$castTo<number>(),
@@ -183,22 +211,20 @@ export class PostgresCatalog implements Catalog {
         }))
         .where('id', '=', sessionId)
         .execute();
+      // The model the turn ran on: the outcome's, else the session's before this turn.
+      const model = outcome.model ?? session.model ?? 'unknown';
+      await addUsageQuery(tx, session.account_id, model, outcome, now).execute();
       return turnFromRow(row);
     });
   }
 
-  async getTurn(sessionId: string, turnId: string): Promise<TurnRecord | null> {
-    const row = await this.#db
-      .selectFrom('turns')
-      .selectAll()
-      .where('id', '=', turnId)
-      .where('session_id', '=', sessionId)
-      .executeTakeFirst();
+  async getTurn(accountId: string, sessionId: string, turnId: string): Promise<TurnRecord | null> {
+    const row = await accountTurnsQuery(this.#db, accountId, sessionId).where('turns.id', '=', turnId).executeTakeFirst();
     return row === undefined ? null : turnFromRow(row);
   }
 
-  async listTurns(sessionId: string): Promise<TurnRecord[]> {
-    const rows = await this.#db.selectFrom('turns').selectAll().where('session_id', '=', sessionId).orderBy('seq').execute();
+  async listTurns(accountId: string, sessionId: string): Promise<TurnRecord[]> {
+    const rows = await accountTurnsQuery(this.#db, accountId, sessionId).orderBy('turns.seq').execute();
     return rows.map(turnFromRow);
   }
 
@@ -210,8 +236,44 @@ export class PostgresCatalog implements Catalog {
   }
 }
 
-/** Locks a session row for the rest of the transaction and returns its status. */
-async function lockSession(tx: Tx, id: string): Promise<SessionStatus | undefined> {
-  const row = await tx.selectFrom('sessions').select('status').where('id', '=', id).forUpdate().executeTakeFirst();
-  return row?.status as SessionStatus | undefined;
+/** Locks a session row for the rest of the transaction and returns what the writers here need of it. */
+async function lockSession(
+  tx: Tx,
+  id: string,
+): Promise<{ status: SessionStatus; account_id: string; model: string | null } | undefined> {
+  const row = await tx
+    .selectFrom('sessions')
+    .select(['status', 'account_id', 'model'])
+    .where('id', '=', id)
+    .forUpdate()
+    .executeTakeFirst();
+  return row === undefined ? undefined : { ...row, status: row.status as SessionStatus };
+}
+
+/**
+ * Serialises, until the transaction ends, every transaction that reads an account-wide count and
+ * then writes on it: under READ COMMITTED two instances would otherwise both see room and both
+ * insert. Take it before any row lock (see the class comment).
+ */
+export async function lockAccount(tx: Tx, accountId: string): Promise<void> {
+  await sql`select pg_advisory_xact_lock(hashtextextended(${`caa-account:${accountId}`}, 0))`.execute(tx);
+}
+
+/** Throws SessionLimitError when the account may not hold another session. Call under `lockAccount`. */
+async function checkSessionLimit(tx: Tx, accountId: string, maxSessions: number | undefined): Promise<void> {
+  if (maxSessions === undefined) return;
+  const count = toInt((await accountSessionCountQuery(tx, accountId).executeTakeFirst())?.n ?? 0);
+  if (atSessionLimit(count, maxSessions)) throw new SessionLimitError(maxSessions);
+}
+
+async function insertSession(tx: Tx, values: Insertable<SessionsTable>): Promise<SessionRecord> {
+  const row = await tx
+    .insertInto('sessions')
+    .values(values)
+    // Session ids are global (they are the SDK's ids), so a clash in any account is a conflict.
+    .onConflict((oc) => oc.column('id').doNothing())
+    .returningAll()
+    .executeTakeFirst();
+  if (row === undefined) throw new StoreConflictError(`session ${values.id} already exists`);
+  return sessionFromRow(row);
 }

@@ -3,11 +3,14 @@ import pg from 'pg';
 import { migrateToLatest } from '../migrations/index.js';
 import type { Database as Schema } from '../schema.js';
 import type { Store } from '../types.js';
+import { PostgresAccounts } from './accounts.js';
 import { PostgresBus } from './bus.js';
 import { PostgresCatalog } from './catalog.js';
 import { PostgresEventLog } from './events.js';
+import { PostgresRetention } from './retention.js';
 import { PostgresTranscriptStore } from './transcripts.js';
 import { PostgresTurnQueue } from './turn-queue.js';
+import { PostgresUsageLedger } from './usage.js';
 
 export interface PostgresStoreOptions {
   /** A libpq-style connection URL, e.g. postgres://user@host:5432/db. */
@@ -71,6 +74,9 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Sto
     transcripts: new PostgresTranscriptStore(db),
     events: new PostgresEventLog(db),
     queue: new PostgresTurnQueue(db),
+    accounts: new PostgresAccounts(db),
+    usage: new PostgresUsageLedger(db),
+    retention: new PostgresRetention(db),
     bus,
     async ping() {
       await sql`select 1`.execute(db);

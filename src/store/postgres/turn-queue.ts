@@ -1,12 +1,14 @@
 import type { Kysely, Transaction } from 'kysely';
 import { StoreNotFoundError } from '../errors.js';
-import { decideAdmission, isNext, Refused, runOrder, SUPERSEDED_MESSAGE } from '../queue-policy.js';
+import { accountSessionCountQuery } from '../catalog-sql.js';
+import { atSessionLimit, decideAdmission, isNext, Refused, runOrder, SUPERSEDED_MESSAGE } from '../queue-policy.js';
 import {
   accountRunningQuery,
   activeFromRows,
   activeTurnsQuery,
   idleSessionsWithoutTurns,
   insertTurn,
+  lostTurnFromRow,
   lostTurnsQuery,
   nextSeq,
   nextSeqQuery,
@@ -26,13 +28,15 @@ import {
   type TurnRecord,
 } from '../types.js';
 import { keepArchived, newSessionValues } from '../values.js';
+import { lockAccount } from './catalog.js';
 
 type Tx = Transaction<Database>;
 
 /**
  * The turn queue on PostgreSQL. Admit and claim lock the session row (`FOR UPDATE`) before
  * reading its turns, so two instances deciding about one session take turns: exactly one of two
- * simultaneous `reject` sends runs, and only one queued turn can become `running`.
+ * simultaneous `reject` sends runs, and only one queued turn can become `running`. Admit first
+ * takes the account's advisory lock (see catalog.ts), since its account-wide counts have no row.
  */
 export class PostgresTurnQueue implements TurnQueue {
   readonly #db: Kysely<Database>;
@@ -44,7 +48,12 @@ export class PostgresTurnQueue implements TurnQueue {
   async admit(a: Admission, now: number): Promise<AdmitResult> {
     try {
       return await this.#db.transaction().execute(async (tx): Promise<AdmitResult> => {
+        // Admit reads account-wide counts (running turns, sessions) and then writes: serialise
+        // the account's admissions across instances. Before the session row lock, as everywhere.
+        await lockAccount(tx, a.accountId);
         if (a.newSession) {
+          const sessions = toInt((await accountSessionCountQuery(tx, a.accountId).executeTakeFirst())?.n ?? 0);
+          if (atSessionLimit(sessions, a.maxSessions)) throw new Refused('too_many_sessions');
           const row = await tx
             .insertInto('sessions')
             .values(newSessionValues(a.newSession, now))
@@ -64,7 +73,7 @@ export class PostgresTurnQueue implements TurnQueue {
         const active = await this.#active(tx, a.turn.sessionId);
         const accountRunning =
           active.length === 0 ? toInt((await accountRunningQuery(tx, a.accountId).executeTakeFirst())?.n ?? 0) : 0;
-        const decision = decideAdmission({ ...a, active, accountRunning });
+        const decision = decideAdmission({ ...a, archived: session.status === 'archived', active, accountRunning });
         if (decision.kind === 'refuse') throw new Refused(decision.reason);
         const seq = nextSeq(await nextSeqQuery(tx, a.turn.sessionId).executeTakeFirst());
         const runsNow = decision.kind === 'run';
@@ -159,10 +168,7 @@ export class PostgresTurnQueue implements TurnQueue {
       // Lock the sessions (in id order: every instance sweeps, and they must not deadlock), then
       // re-select under the locks: a turn may have finished since.
       await tx.selectFrom('sessions').select('id').where('id', 'in', sessionIds).orderBy('id').forUpdate().execute();
-      const lost = (await lostTurnsQuery(tx, liveSince).where('session_id', 'in', sessionIds).execute()).map((r) => ({
-        turnId: r.id,
-        sessionId: r.session_id,
-      }));
+      const lost = (await lostTurnsQuery(tx, liveSince).where('turns.session_id', 'in', sessionIds).execute()).map(lostTurnFromRow);
       if (lost.length > 0) {
         await tx
           .updateTable('turns')

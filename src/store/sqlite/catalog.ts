@@ -1,9 +1,20 @@
-import type { Kysely } from 'kysely';
-import { decodeCursor, encodeCursor } from '../cursor.js';
-import { StoreConflictError, StoreNotFoundError } from '../errors.js';
-import { sessionFromRow, turnFromRow } from '../rows.js';
-import type { Database } from '../schema.js';
+import type { Insertable, Kysely } from 'kysely';
+import {
+  accountSessionCountQuery,
+  accountTurnsQuery,
+  addUsageQuery,
+  anyActiveTurnQuery,
+  chunks,
+  forkableTurnsQuery,
+  sessionListQuery,
+} from '../catalog-sql.js';
+import { decodeCursor } from '../cursor.js';
+import { SessionLimitError, StoreConflictError, StoreNotFoundError } from '../errors.js';
+import { atSessionLimit } from '../queue-policy.js';
+import { sessionFromRow, sessionPage, toInt, turnFromRow } from '../rows.js';
+import type { Database, SessionsTable } from '../schema.js';
 import type {
+  ArchiveResult,
   Catalog,
   NewSession,
   NewTurn,
@@ -18,6 +29,7 @@ import type {
 import {
   ACTIVE_TURN,
   finishedTurnValues,
+  forkValues,
   keepArchived,
   newSessionValues,
   newTurnValues,
@@ -41,17 +53,46 @@ export class SqliteCatalog implements Catalog {
     this.#run = runner;
   }
 
-  async createSession(session: NewSession, now: number): Promise<SessionRecord> {
-    const changed = this.#run.run(
-      this.#db
-        .insertInto('sessions')
-        .values(newSessionValues(session, now))
-        // Session ids are global (they are the SDK's ids), so a clash in any account is a conflict.
-        .onConflict((oc) => oc.column('id').doNothing())
-        .compile(),
-    );
-    if (changed === 0) throw new StoreConflictError(`session ${session.id} already exists`);
-    return this.#mustGetSession(session.id);
+  async createSession(session: NewSession, now: number, maxSessions?: number): Promise<SessionRecord> {
+    // BEGIN IMMEDIATE serialises every writer, so the count cannot change before the insert.
+    return this.#run.write(() => {
+      this.#checkSessionLimit(session.accountId, maxSessions);
+      this.#insertSession(newSessionValues(session, now));
+      return this.#mustGetSession(session.id);
+    });
+  }
+
+  async forkSession(
+    accountId: string,
+    sourceId: string,
+    fork: NewSession,
+    throughSeq: number | null,
+    now: number,
+    maxSessions?: number,
+  ): Promise<SessionRecord | null> {
+    return this.#run.write(() => {
+      if (this.#accountSession(accountId, sourceId) === undefined) return null;
+      this.#checkSessionLimit(accountId, maxSessions);
+      const turns = this.#run.all(forkableTurnsQuery(this.#db, sourceId, throughSeq).compile());
+      const values = forkValues({ ...fork, accountId, forkedFrom: fork.forkedFrom ?? sourceId }, turns, now);
+      this.#insertSession(values.session);
+      for (const chunk of chunks(values.turns)) this.#run.run(this.#db.insertInto('turns').values(chunk).compile());
+      return this.#mustGetSession(fork.id);
+    });
+  }
+
+  async setArchived(accountId: string, id: string, archived: boolean, _now: number): Promise<ArchiveResult> {
+    return this.#run.write((): ArchiveResult => {
+      const session = this.#accountSession(accountId, id);
+      if (session === undefined) return { ok: false, reason: 'not_found' };
+      // Archived sessions are read-only: a turn still running or waiting would write to one.
+      if (this.#run.first(anyActiveTurnQuery(this.#db, id).compile()) !== undefined) return { ok: false, reason: 'busy' };
+      const status = archived ? 'archived' : session.status === 'archived' ? 'idle' : session.status;
+      if (status !== session.status) {
+        this.#run.run(this.#db.updateTable('sessions').set({ status }).where('id', '=', id).compile());
+      }
+      return { ok: true, session: this.#mustGetSession(id) };
+    });
   }
 
   async getSession(accountId: string, id: string): Promise<SessionRecord | null> {
@@ -66,28 +107,8 @@ export class SqliteCatalog implements Catalog {
       throw new RangeError(`limit must be a positive integer, got ${query.limit}`);
     }
     const after = query.cursor === undefined ? null : decodeCursor(query.cursor);
-    let select = this.#db.selectFrom('sessions').selectAll().where('account_id', '=', query.accountId);
-    if (after !== null) {
-      // The redundant `<=` lets the index seek to the cursor; the OR alone makes both databases
-      // scan every row before it (a page deep in 100k sessions cost ~15 ms instead of ~0.1 ms).
-      select = select.where('last_active_at', '<=', after.lastActiveAt).where((eb) =>
-        eb.or([
-          eb('last_active_at', '<', after.lastActiveAt),
-          eb.and([eb('last_active_at', '=', after.lastActiveAt), eb('id', '>', after.id)]),
-        ]),
-      );
-    }
-    // One extra row tells whether another page exists without a COUNT.
-    const rows = this.#run.all(
-      select.orderBy('last_active_at', 'desc').orderBy('id', 'asc').limit(query.limit + 1).compile(),
-    );
-    const sessions = rows.slice(0, query.limit).map(sessionFromRow);
-    const last = sessions.at(-1);
-    const nextCursor =
-      rows.length > query.limit && last !== undefined
-        ? encodeCursor({ lastActiveAt: last.lastActiveAt, id: last.id })
-        : null;
-    return { sessions, nextCursor };
+    const rows = this.#run.all(sessionListQuery(this.#db, 'sqlite', query, after).compile());
+    return sessionPage(rows, query.limit);
   }
 
   async updateSession(accountId: string, id: string, patch: SessionPatch): Promise<SessionRecord | null> {
@@ -110,7 +131,7 @@ export class SqliteCatalog implements Catalog {
 
   async startTurn(turn: NewTurn, now: number): Promise<TurnRecord> {
     return this.#run.write(() => {
-      const session = this.#sessionStatus(turn.sessionId);
+      const session = this.#session(turn.sessionId);
       if (session === undefined) throw new StoreNotFoundError(`session ${turn.sessionId} not found`);
       const max = this.#run.first(
         this.#db
@@ -131,7 +152,7 @@ export class SqliteCatalog implements Catalog {
       this.#run.run(
         this.#db
           .updateTable('sessions')
-          .set({ status: keepArchived(session, 'running'), last_active_at: now })
+          .set({ status: keepArchived(session.status, 'running'), last_active_at: now })
           .where('id', '=', turn.sessionId)
           .compile(),
       );
@@ -158,23 +179,16 @@ export class SqliteCatalog implements Catalog {
           .compile(),
       );
       const sessionId = current.session_id;
-      const status = this.#sessionStatus(sessionId) ?? 'idle';
+      // The turn's foreign key keeps its session in place.
+      const session = this.#session(sessionId)!;
       // A queued turn behind this one keeps the session running.
-      const others = this.#run.first(
-        this.#db
-          .selectFrom('turns')
-          .select('id')
-          .where('session_id', '=', sessionId)
-          .where('status', 'in', ACTIVE_TURN)
-          .limit(1)
-          .compile(),
-      );
+      const others = this.#run.first(anyActiveTurnQuery(this.#db, sessionId).compile());
       const u = outcome.usage;
       this.#run.run(
         this.#db
           .updateTable('sessions')
           .set((eb) => ({
-            status: keepArchived(status, others !== undefined ? 'running' : outcome.crashed ? 'crashed' : 'idle'),
+            status: keepArchived(session.status, others !== undefined ? 'running' : outcome.crashed ? 'crashed' : 'idle'),
             last_active_at: now,
             // Incremented in SQL so totals stay exact however many turns finish concurrently.
             turn_count: eb('turn_count', '+', 1).$castTo<number>(),
@@ -188,27 +202,54 @@ export class SqliteCatalog implements Catalog {
           .where('id', '=', sessionId)
           .compile(),
       );
+      // The model the turn ran on: the outcome's, else the session's before this turn.
+      const model = outcome.model ?? session.model ?? 'unknown';
+      this.#run.run(addUsageQuery(this.#db, session.account_id, model, outcome, now).compile());
       return this.#mustGetTurn(turnId);
     });
   }
 
-  async getTurn(sessionId: string, turnId: string): Promise<TurnRecord | null> {
-    const row = this.#run.first(
-      this.#db.selectFrom('turns').selectAll().where('id', '=', turnId).where('session_id', '=', sessionId).compile(),
-    );
+  async getTurn(accountId: string, sessionId: string, turnId: string): Promise<TurnRecord | null> {
+    const row = this.#run.first(accountTurnsQuery(this.#db, accountId, sessionId).where('turns.id', '=', turnId).compile());
     return row === undefined ? null : turnFromRow(row);
   }
 
-  async listTurns(sessionId: string): Promise<TurnRecord[]> {
-    const rows = this.#run.all(
-      this.#db.selectFrom('turns').selectAll().where('session_id', '=', sessionId).orderBy('seq').compile(),
-    );
+  async listTurns(accountId: string, sessionId: string): Promise<TurnRecord[]> {
+    const rows = this.#run.all(accountTurnsQuery(this.#db, accountId, sessionId).orderBy('turns.seq').compile());
     return rows.map(turnFromRow);
   }
 
-  #sessionStatus(id: string): SessionStatus | undefined {
-    const row = this.#run.first(this.#db.selectFrom('sessions').select('status').where('id', '=', id).compile());
-    return row?.status as SessionStatus | undefined;
+  /** Throws SessionLimitError when the account may not hold another session. Call inside `write`. */
+  #checkSessionLimit(accountId: string, maxSessions: number | undefined): void {
+    if (maxSessions === undefined) return;
+    const count = toInt(this.#run.first(accountSessionCountQuery(this.#db, accountId).compile())?.n ?? 0);
+    if (atSessionLimit(count, maxSessions)) throw new SessionLimitError(maxSessions);
+  }
+
+  #insertSession(values: Insertable<SessionsTable>): void {
+    const changed = this.#run.run(
+      this.#db
+        .insertInto('sessions')
+        .values(values)
+        // Session ids are global (they are the SDK's ids), so a clash in any account is a conflict.
+        .onConflict((oc) => oc.column('id').doNothing())
+        .compile(),
+    );
+    if (changed === 0) throw new StoreConflictError(`session ${values.id} already exists`);
+  }
+
+  #session(id: string): { status: SessionStatus; account_id: string; model: string | null } | undefined {
+    const row = this.#run.first(
+      this.#db.selectFrom('sessions').select(['status', 'account_id', 'model']).where('id', '=', id).compile(),
+    );
+    return row === undefined ? undefined : { ...row, status: row.status as SessionStatus };
+  }
+
+  #accountSession(accountId: string, id: string): { status: SessionStatus } | undefined {
+    const row = this.#run.first(
+      this.#db.selectFrom('sessions').select('status').where('id', '=', id).where('account_id', '=', accountId).compile(),
+    );
+    return row === undefined ? undefined : { status: row.status as SessionStatus };
   }
 
   #mustGetSession(id: string): SessionRecord {

@@ -5,11 +5,14 @@ import { Kysely, SqliteDialect, sql } from 'kysely';
 import { migrateToLatest } from '../migrations/index.js';
 import type { Database as Schema } from '../schema.js';
 import type { Store } from '../types.js';
+import { SqliteAccounts } from './accounts.js';
 import { SqliteCatalog } from './catalog.js';
 import { SqliteEventLog } from './events.js';
 import { SqliteRunner } from './runner.js';
+import { SqliteRetention } from './retention.js';
 import { SqliteTurnQueue } from './turn-queue.js';
 import { SqliteTranscriptStore } from './transcripts.js';
+import { SqliteUsageLedger } from './usage.js';
 
 export interface SqliteStoreOptions {
   /** Database file path, or ':memory:' for a private throwaway database. */
@@ -61,6 +64,9 @@ export async function openSqliteStore(opts: SqliteStoreOptions): Promise<Store> 
     transcripts: new SqliteTranscriptStore(db, runner),
     events: new SqliteEventLog(db, runner),
     queue: new SqliteTurnQueue(db, runner),
+    accounts: new SqliteAccounts(db, runner),
+    usage: new SqliteUsageLedger(db, runner),
+    retention: new SqliteRetention(db, runner),
     bus: null,
     async ping() {
       runner.first(sql<{ ok: number }>`select 1 as ok`.compile(db));

@@ -1,12 +1,14 @@
 import type { Kysely } from 'kysely';
 import { StoreNotFoundError } from '../errors.js';
-import { decideAdmission, isNext, Refused, runOrder, SUPERSEDED_MESSAGE } from '../queue-policy.js';
+import { accountSessionCountQuery } from '../catalog-sql.js';
+import { atSessionLimit, decideAdmission, isNext, Refused, runOrder, SUPERSEDED_MESSAGE } from '../queue-policy.js';
 import {
   accountRunningQuery,
   activeFromRows,
   activeTurnsQuery,
   idleSessionsWithoutTurns,
   insertTurn,
+  lostTurnFromRow,
   lostTurnsQuery,
   nextSeq,
   nextSeqQuery,
@@ -35,6 +37,8 @@ export class SqliteTurnQueue implements TurnQueue {
     try {
       return run.write((): AdmitResult => {
         if (a.newSession) {
+          const sessions = toInt(run.first(accountSessionCountQuery(db, a.accountId).compile())?.n ?? 0);
+          if (atSessionLimit(sessions, a.maxSessions)) throw new Refused('too_many_sessions');
           const changed = run.run(db.insertInto('sessions').values(newSessionValues(a.newSession, now)).onConflict((oc) => oc.column('id').doNothing()).compile());
           if (changed === 0) throw new StoreConflictError(`session ${a.newSession.id} already exists`);
         }
@@ -44,7 +48,7 @@ export class SqliteTurnQueue implements TurnQueue {
         if (session === undefined) throw new Refused('session_not_found');
         const active = this.#active(a.turn.sessionId);
         const accountRunning = active.length === 0 ? toInt(run.first(accountRunningQuery(db, a.accountId).compile())?.n ?? 0) : 0;
-        const decision = decideAdmission({ ...a, active, accountRunning });
+        const decision = decideAdmission({ ...a, archived: session.status === 'archived', active, accountRunning });
         if (decision.kind === 'refuse') throw new Refused(decision.reason);
         const seq = nextSeq(run.first(nextSeqQuery(db, a.turn.sessionId).compile()));
         const runsNow = decision.kind === 'run';
@@ -122,7 +126,7 @@ export class SqliteTurnQueue implements TurnQueue {
 
   async failLost(liveSince: number, error: { code: string; message: string }, now: number): Promise<LostTurn[]> {
     return this.#run.write(() => {
-      const lost = this.#run.all(lostTurnsQuery(this.#db, liveSince).compile()).map((r) => ({ turnId: r.id, sessionId: r.session_id }));
+      const lost = this.#run.all(lostTurnsQuery(this.#db, liveSince).compile()).map(lostTurnFromRow);
       if (lost.length > 0) {
         this.#run.run(
           this.#db

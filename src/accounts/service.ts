@@ -1,0 +1,182 @@
+import { randomUUID } from 'node:crypto';
+import { BudgetExceededError, ForbiddenError, NotFoundError, UnauthorizedError, ValidationError } from '../errors.js';
+import type { Accounts, AccountLimits, AccountRecord, ApiKeyRecord, UsageLedger, UsageRow } from '../store/types.js';
+import { generateKey, hashKey, looksLikeKey, sameSecret } from './keys.js';
+import { dayOf, monthStartOf, resolveLimits, windowEnds, type Limits } from './limits.js';
+
+/** The single account of a server that runs without keys (loopback only). */
+export const LOCAL_ACCOUNT = 'local';
+
+/** Who a request acts for. */
+export type Principal =
+  | { kind: 'account'; accountId: string; limits: Limits }
+  /** The admin key: manages accounts and keys, owns no sessions. */
+  | { kind: 'admin' }
+  /** No keys anywhere and a loopback listener: one person's machine, who is also its admin. */
+  | { kind: 'local'; accountId: string; limits: Limits };
+
+export interface AccountServiceOptions {
+  adminKey: string | undefined;
+  /** The server listens on a loopback address only. */
+  loopback: boolean;
+  defaults: Limits;
+  now(): number;
+}
+
+/** `last_used_at` is written at most this often per key, not on every request. */
+const TOUCH_INTERVAL_MS = 60_000;
+/** How long "are there keys?" is remembered (decides whether keyless requests are allowed). */
+const KEYS_CHECK_TTL_MS = 1_000;
+
+/** Accounts, their keys and limits: who may call, and how much they may use. */
+export class AccountService {
+  private keysSeen: { value: boolean; at: number } | null = null;
+
+  constructor(
+    private readonly store: { accounts: Accounts; usage: UsageLedger },
+    private readonly opts: AccountServiceOptions,
+  ) {}
+
+  now(): number {
+    return this.opts.now();
+  }
+
+  /** Whether requests must carry a key: always off loopback, and once an admin key or any key exists. */
+  async keysRequired(): Promise<boolean> {
+    if (!this.opts.loopback || this.opts.adminKey) return true;
+    const now = this.opts.now();
+    if (!this.keysSeen || now - this.keysSeen.at > KEYS_CHECK_TTL_MS) {
+      this.keysSeen = { value: await this.store.accounts.hasActiveKeys(), at: now };
+    }
+    return this.keysSeen.value;
+  }
+
+  /** The principal of an `Authorization` header value (absent = no header). */
+  async authenticate(authorization: string | undefined): Promise<Principal> {
+    if (authorization === undefined) {
+      if (await this.keysRequired()) {
+        throw new UnauthorizedError('unauthorized', 'Send an API key as `Authorization: Bearer <key>`.');
+      }
+      return { kind: 'local', accountId: LOCAL_ACCOUNT, limits: await this.limitsOf(LOCAL_ACCOUNT) };
+    }
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+    if (!m) throw new UnauthorizedError('invalid_api_key', 'The Authorization header must be `Bearer <key>`.');
+    const presented = m[1]!;
+    if (this.opts.adminKey && sameSecret(presented, this.opts.adminKey)) return { kind: 'admin' };
+    if (!looksLikeKey(presented)) throw new UnauthorizedError('invalid_api_key', 'That is not a valid API key.');
+    const found = await this.store.accounts.findKey(hashKey(presented));
+    if (!found) throw new UnauthorizedError('invalid_api_key', 'That API key is not valid.');
+    if (found.key.revokedAt !== null) throw new UnauthorizedError('api_key_revoked', 'That API key has been revoked.');
+    const now = this.opts.now();
+    void this.store.accounts.touchKey(found.key.id, now, TOUCH_INTERVAL_MS).catch(() => {});
+    return { kind: 'account', accountId: found.account.id, limits: resolveLimits(found.account.limits, this.opts.defaults) };
+  }
+
+  /** The account a principal acts for; the admin key owns no sessions. */
+  static accountOf(p: Principal): { accountId: string; limits: Limits } {
+    if (p.kind === 'admin') {
+      throw new ForbiddenError('The admin key manages accounts and keys; call this with an account’s API key.');
+    }
+    return p;
+  }
+
+  static requireAdmin(p: Principal): void {
+    if (p.kind === 'account') throw new ForbiddenError('This needs the admin key (ADMIN_API_KEY).');
+  }
+
+  async limitsOf(accountId: string): Promise<Limits> {
+    const account = await this.store.accounts.get(accountId);
+    return resolveLimits(account?.limits, this.opts.defaults);
+  }
+
+  createAccount(input: { name: string; limits?: AccountLimits }): Promise<AccountRecord> {
+    return this.store.accounts.create({ id: randomUUID(), name: input.name, limits: input.limits ?? {} }, this.opts.now());
+  }
+
+  listAccounts(): Promise<AccountRecord[]> {
+    return this.store.accounts.list();
+  }
+
+  /** By id, or by name (the CLI's convenience). */
+  async getAccount(idOrName: string): Promise<AccountRecord> {
+    const account = (await this.store.accounts.get(idOrName)) ?? (await this.store.accounts.getByName(idOrName));
+    if (!account) throw new NotFoundError('account', idOrName);
+    return account;
+  }
+
+  async updateAccount(id: string, patch: { name?: string; limits?: AccountLimits }): Promise<AccountRecord> {
+    const account = await this.store.accounts.update(id, patch);
+    if (!account) throw new NotFoundError('account', id);
+    return account;
+  }
+
+  /** A new key for the account: the secret is in the result and nowhere else, ever. */
+  async createKey(accountId: string, name: string | null): Promise<{ key: string; record: ApiKeyRecord }> {
+    await this.getAccount(accountId);
+    const g = generateKey();
+    const record = await this.store.accounts.createKey(
+      { id: randomUUID(), accountId, name, prefix: g.prefix, hash: g.hash },
+      this.opts.now(),
+    );
+    this.keysSeen = null;
+    return { key: g.key, record };
+  }
+
+  async listKeys(accountId: string): Promise<ApiKeyRecord[]> {
+    await this.getAccount(accountId);
+    return this.store.accounts.listKeys(accountId);
+  }
+
+  async revokeKey(accountId: string, keyId: string): Promise<ApiKeyRecord> {
+    const key = await this.store.accounts.revokeKey(accountId, keyId, this.opts.now());
+    if (!key) throw new NotFoundError('api_key', keyId);
+    this.keysSeen = null;
+    return key;
+  }
+
+  usage(accountId: string | null, fromDay: string, toDay: string): Promise<UsageRow[]> {
+    return this.store.usage.report(accountId, fromDay, toDay);
+  }
+
+  /** Where the account stands against its budgets now. */
+  async budgets(accountId: string, limits: Limits) {
+    const now = this.opts.now();
+    const ends = windowEnds(now);
+    const [day, month] = await Promise.all([
+      this.store.usage.spentSince(accountId, dayOf(now)),
+      this.store.usage.spentSince(accountId, monthStartOf(now)),
+    ]);
+    return {
+      daily: { spent: day, limitUsd: limits.dailyBudgetUsd, limitTokens: limits.dailyTokens, resetsAt: ends.day },
+      monthly: { spent: month, limitUsd: limits.monthlyBudgetUsd, limitTokens: limits.monthlyTokens, resetsAt: ends.month },
+    };
+  }
+
+  /** Refuses a new turn when a budget is spent (a running turn may still overshoot by its own budget). */
+  async checkBudget(accountId: string, limits: Limits): Promise<void> {
+    if (!limits.dailyBudgetUsd && !limits.monthlyBudgetUsd && !limits.dailyTokens && !limits.monthlyTokens) return;
+    const b = await this.budgets(accountId, limits);
+    const now = this.opts.now();
+    for (const [window, w] of [['daily', b.daily], ['monthly', b.monthly]] as const) {
+      if (w.limitUsd > 0 && w.spent.costUsd >= w.limitUsd) {
+        throw new BudgetExceededError(window, 'usd', w.limitUsd, w.spent.costUsd, w.resetsAt, now);
+      }
+      if (w.limitTokens > 0 && w.spent.tokens >= w.limitTokens) {
+        throw new BudgetExceededError(window, 'tokens', w.limitTokens, w.spent.tokens, w.resetsAt, now);
+      }
+    }
+  }
+
+  /** A turn's own limits: what the request asked for, never above the account's. */
+  static turnLimits(limits: Limits, asked: { maxTurns?: number; maxBudgetUsd?: number }): { maxTurns: number; maxBudgetUsd: number } {
+    if (asked.maxTurns !== undefined && asked.maxTurns > limits.maxTurns) {
+      throw new ValidationError(`max_turns may be at most ${limits.maxTurns} for this account.`, { max_turns: limits.maxTurns });
+    }
+    if (asked.maxBudgetUsd !== undefined && asked.maxBudgetUsd > limits.maxTurnBudgetUsd) {
+      throw new ValidationError(`max_budget_usd may be at most ${limits.maxTurnBudgetUsd} for this account.`, {
+        max_budget_usd: limits.maxTurnBudgetUsd,
+      });
+    }
+    return { maxTurns: asked.maxTurns ?? limits.maxTurns, maxBudgetUsd: asked.maxBudgetUsd ?? limits.maxTurnBudgetUsd };
+  }
+}

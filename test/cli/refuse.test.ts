@@ -1,0 +1,155 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+
+/**
+ * A server reachable from other machines must not run the agent for anyone who finds the port:
+ * `serve` on a non-loopback HOST refuses to start (exit 2) unless ADMIN_API_KEY is set or an API
+ * key exists. These run the built CLI as separate processes, as an operator would.
+ */
+
+const CLI = path.resolve('dist/src/cli.js');
+/** Long enough for the config check (32 characters at least). */
+const ADMIN_KEY = 'a'.repeat(40);
+
+/** Runs the built CLI with exactly `env` (plus PATH), as an operator would. */
+function cli(args: string[], env: Record<string, string>) {
+  const r = spawnSync(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, encoding: 'utf8' });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** A port nobody listens on right now: the OS picks one for a throwaway listener, which we close. */
+async function freePort(): Promise<number> {
+  const srv = net.createServer();
+  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
+  const { port } = srv.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => srv.close(() => resolve()));
+  return port;
+}
+
+interface Served {
+  proc: ChildProcess;
+  /** Resolves with the exit code once the process is gone. */
+  exited: Promise<number | null>;
+  stderr(): string;
+}
+
+/** Every server started here; afterEach stops the ones still running, even when a test failed. */
+const servers: Served[] = [];
+
+/** `claude-agent-api serve` with exactly `env` (plus PATH, HOME and silent logs). */
+function serve(env: Record<string, string>): Served {
+  const proc = spawn(process.execPath, [CLI, 'serve'], {
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? os.tmpdir(), LOG_LEVEL: 'silent', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  proc.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  proc.stdout!.resume();
+  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
+  const served = { proc, exited, stderr: () => stderr };
+  servers.push(served);
+  return served;
+}
+
+/** The exit code, or a failure if the process is still running after `ms` (a refusal is quick). */
+async function exitWithin(served: Served, ms: number): Promise<number | null> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`still running after ${ms} ms:\n${served.stderr()}`)), ms);
+  });
+  try {
+    return await Promise.race([served.exited, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Polls /health until it answers; fails early (with the server's stderr) if the process dies. */
+async function waitForHealth(served: Served, port: number, timeoutMs = 30_000): Promise<Response> {
+  const deadline = Date.now() + timeoutMs;
+  let died = false;
+  void served.exited.then(() => (died = true));
+  while (Date.now() < deadline) {
+    if (died) throw new Error(`server exited with ${served.proc.exitCode} before answering /health:\n${served.stderr()}`);
+    const res = await fetch(`http://127.0.0.1:${port}/health`, { signal: AbortSignal.timeout(2_000) }).catch(() => null);
+    if (res) return res;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`no answer from /health within ${timeoutMs} ms:\n${served.stderr()}`);
+}
+
+/** SIGTERM, then wait for the exit; SIGKILL if it hangs so a broken shutdown cannot leak a process. */
+async function stop(served: Served): Promise<number | null> {
+  if (served.proc.exitCode === null && served.proc.signalCode === null) served.proc.kill('SIGTERM');
+  const killer = setTimeout(() => served.proc.kill('SIGKILL'), 15_000);
+  try {
+    return await served.exited;
+  } finally {
+    clearTimeout(killer);
+  }
+}
+
+describe('serve on a non-loopback HOST', () => {
+  const dirs: string[] = [];
+  const tempDir = async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'caa-refuse-'));
+    dirs.push(dir);
+    return dir;
+  };
+  afterEach(async () => {
+    await Promise.all(servers.splice(0).map(stop));
+  });
+  afterAll(async () => {
+    await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
+  });
+
+  it('refuses to start without ADMIN_API_KEY or any API key, and says what to do', async () => {
+    const port = await freePort();
+    const served = serve({ DATA_DIR: await tempDir(), HOST: '0.0.0.0', PORT: String(port) });
+    expect(await exitWithin(served, 20_000)).toBe(2);
+    expect(served.stderr()).toMatch(/Refusing to start: HOST=0\.0\.0\.0/);
+    expect(served.stderr()).toMatch(/ADMIN_API_KEY/);
+    expect(served.stderr()).toMatch(/keys create/);
+    // It never listened.
+    const res = await fetch(`http://127.0.0.1:${port}/health`, { signal: AbortSignal.timeout(2_000) }).catch(() => null);
+    expect(res).toBeNull();
+  });
+
+  it('starts with ADMIN_API_KEY, and then requires a key', async () => {
+    const port = await freePort();
+    const served = serve({ DATA_DIR: await tempDir(), HOST: '0.0.0.0', PORT: String(port), ADMIN_API_KEY: ADMIN_KEY });
+    const health = await waitForHealth(served, port);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toMatchObject({ status: 'healthy' });
+    expect((await fetch(`http://127.0.0.1:${port}/v1/sessions`)).status).toBe(401);
+    expect(await stop(served)).toBe(0);
+  });
+
+  it('starts without ADMIN_API_KEY once the CLI has created a key in its store', async () => {
+    const dir = await tempDir();
+    expect(cli(['accounts', 'create', 'acme'], { DATA_DIR: dir }).code).toBe(0);
+    const made = cli(['keys', 'create', 'acme'], { DATA_DIR: dir });
+    expect(made.code).toBe(0);
+    const { key } = JSON.parse(made.stdout) as { key: string };
+
+    const port = await freePort();
+    const served = serve({ DATA_DIR: dir, HOST: '0.0.0.0', PORT: String(port) });
+    const health = await waitForHealth(served, port);
+    expect(health.status).toBe(200);
+    const sessions = await fetch(`http://127.0.0.1:${port}/v1/sessions`, { headers: { authorization: `Bearer ${key}` } });
+    expect(sessions.status).toBe(200);
+    expect(await stop(served)).toBe(0);
+  });
+
+  it('rejects an ADMIN_API_KEY that is too short before doing anything else', async () => {
+    const served = serve({ DATA_DIR: await tempDir(), HOST: '0.0.0.0', PORT: String(await freePort()), ADMIN_API_KEY: 'short' });
+    expect(await exitWithin(served, 20_000)).toBe(2);
+    expect(served.stderr()).toMatch(/Invalid configuration/);
+    expect(served.stderr()).toMatch(/ADMIN_API_KEY="short": use at least 32 random characters/);
+    expect(served.stderr()).not.toMatch(/Refusing to start/);
+  });
+});
