@@ -70,24 +70,24 @@ describe('API keys and account isolation', () => {
 
   async function createAccount(name: string): Promise<Account> {
     const r = await t.json('POST', '/v1/admin/accounts', { name }, admin);
-    expect(r.status).toBe(201);
+    expect(r.status, JSON.stringify(r.body)).toBe(201);
     return r.body;
   }
   async function createKey(accountId: string, name: string): Promise<CreatedKey> {
     const r = await t.json('POST', `/v1/admin/accounts/${accountId}/keys`, { name }, admin);
-    expect(r.status).toBe(201);
+    expect(r.status, JSON.stringify(r.body)).toBe(201);
     secrets.push(r.body);
     return r.body;
   }
   async function revoke(accountId: string, keyId: string) {
     const r = await t.json('DELETE', `/v1/admin/accounts/${accountId}/keys/${keyId}`, undefined, admin);
-    expect(r.status).toBe(200);
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
     expect(r.body.revoked_at).not.toBeNull();
     return r.body;
   }
   async function listKeys(accountId: string): Promise<Array<Record<string, unknown>>> {
     const r = await t.json('GET', `/v1/admin/accounts/${accountId}/keys`, undefined, admin);
-    expect(r.status).toBe(200);
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
     return r.body.keys;
   }
 
@@ -107,11 +107,11 @@ describe('API keys and account isolation', () => {
     await revoke(A.id, kR.id);
 
     const created = await t.json('POST', '/v1/sessions', { title: 'secret-title-of-A' }, bearer(kA.key));
-    expect(created.status).toBe(201);
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
     sessionA = created.body.id;
     const turn = await t.json('POST', `/v1/sessions/${sessionA}/messages`, { message: 'secret prompt of A' }, bearer(kA.key));
-    expect(turn.status).toBe(200);
-    expect(turn.body.status).toBe('succeeded');
+    expect(turn.status, JSON.stringify(turn.body)).toBe(200);
+    expect(turn.body.status, JSON.stringify(turn.body)).toBe('succeeded');
     turnA = turn.body.id;
   });
   afterAll(() => t?.close());
