@@ -68,7 +68,10 @@ export class AccountService {
     if (!found) throw new UnauthorizedError('invalid_api_key', 'That API key is not valid.');
     if (found.key.revokedAt !== null) throw new UnauthorizedError('api_key_revoked', 'That API key has been revoked.');
     const now = this.opts.now();
-    void this.store.accounts.touchKey(found.key.id, now, TOUCH_INTERVAL_MS).catch(() => {});
+    // The lookup just read last_used_at: most requests need no write at all.
+    if (found.key.lastUsedAt === null || now - found.key.lastUsedAt >= TOUCH_INTERVAL_MS) {
+      void this.store.accounts.touchKey(found.key.id, now, TOUCH_INTERVAL_MS).catch(() => {});
+    }
     return { kind: 'account', accountId: found.account.id, limits: resolveLimits(found.account.limits, this.opts.defaults) };
   }
 
