@@ -99,7 +99,7 @@ export class SessionService {
 
   /** Archived sessions are read-only and left out of the default list; a busy one cannot be archived. */
   async setArchived(accountId: string, id: string, archived: boolean): Promise<SessionRecord> {
-    const r = await this.deps.catalog.setArchived(accountId, id, archived, this.deps.clock.now());
+    const r = await this.deps.catalog.setArchived(accountId, id, archived);
     if (r.ok) return r.session;
     throw r.reason === 'busy' ? new SessionBusyError(id) : new NotFoundError('session', id);
   }

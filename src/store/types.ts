@@ -159,7 +159,7 @@ export interface Catalog {
     maxSessions?: number,
   ): Promise<SessionRecord | null>;
   /** Archives (read-only, hidden from the default list) or unarchives a session without active turns. */
-  setArchived(accountId: string, id: string, archived: boolean, now: number): Promise<ArchiveResult>;
+  setArchived(accountId: string, id: string, archived: boolean): Promise<ArchiveResult>;
   getSession(accountId: string, id: string): Promise<SessionRecord | null>;
   /** Newest `lastActiveAt` first (ties broken by id), cursor-paginated. */
   listSessions(query: SessionListQuery): Promise<SessionPage>;

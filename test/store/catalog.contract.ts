@@ -313,20 +313,20 @@ export function catalogContract(name: string, factory: () => Promise<CatalogHarn
       it('hides an archived session from the default list and shows it with archived: true', async () => {
         await c.createSession({ id: 'kept', accountId: 'acc' }, T0);
         await c.createSession({ id: 'old', accountId: 'acc', title: 't' }, T0 + 1);
-        const r = await c.setArchived('acc', 'old', true, T0 + 50);
+        const r = await c.setArchived('acc', 'old', true);
         expect(r).toEqual({ ok: true, session: expect.objectContaining({ id: 'old', status: 'archived', lastActiveAt: T0 + 1 }) });
         expect((await c.listSessions({ accountId: 'acc', limit: 10 })).sessions.map((x) => x.id)).toEqual(['kept']);
         expect((await c.listSessions({ accountId: 'acc', limit: 10, archived: false })).sessions.map((x) => x.id)).toEqual(['kept']);
         expect((await c.listSessions({ accountId: 'acc', limit: 10, archived: true })).sessions.map((x) => x.id)).toEqual(['old']);
         // Still readable by id, and archiving again is harmless.
         expect(await c.getSession('acc', 'old')).toMatchObject({ status: 'archived', title: 't' });
-        expect(await c.setArchived('acc', 'old', true, T0 + 51)).toMatchObject({ ok: true, session: { status: 'archived' } });
+        expect(await c.setArchived('acc', 'old', true)).toMatchObject({ ok: true, session: { status: 'archived' } });
       });
 
       it('unarchive restores the session to the default list as idle, without touching activity', async () => {
         await c.createSession({ id: 's1', accountId: 'acc' }, T0);
-        await c.setArchived('acc', 's1', true, T0 + 1);
-        const r = await c.setArchived('acc', 's1', false, T0 + 2);
+        await c.setArchived('acc', 's1', true);
+        const r = await c.setArchived('acc', 's1', false);
         expect(r).toMatchObject({ ok: true, session: { status: 'idle', lastActiveAt: T0 } });
         expect((await c.listSessions({ accountId: 'acc', limit: 10 })).sessions.map((x) => x.id)).toEqual(['s1']);
         expect((await c.listSessions({ accountId: 'acc', limit: 10, archived: true })).sessions).toEqual([]);
@@ -336,22 +336,22 @@ export function catalogContract(name: string, factory: () => Promise<CatalogHarn
         await c.createSession({ id: 's1', accountId: 'acc' }, T0);
         await c.startTurn({ id: 't1', sessionId: 's1', prompt: 'p', status: 'running' }, T0 + 1);
         await c.finishTurn('t1', outcome({ status: 'failed', crashed: true }), T0 + 2);
-        expect(await c.setArchived('acc', 's1', false, T0 + 3)).toMatchObject({ ok: true, session: { status: 'crashed' } });
+        expect(await c.setArchived('acc', 's1', false)).toMatchObject({ ok: true, session: { status: 'crashed' } });
       });
 
       it('refuses while a turn is running or queued, and for a session of another account', async () => {
         await c.createSession({ id: 's1', accountId: 'acc' }, T0);
         await c.startTurn({ id: 't1', sessionId: 's1', prompt: 'p', status: 'running' }, T0 + 1);
-        expect(await c.setArchived('acc', 's1', true, T0 + 2)).toEqual({ ok: false, reason: 'busy' });
+        expect(await c.setArchived('acc', 's1', true)).toEqual({ ok: false, reason: 'busy' });
         await c.startTurn({ id: 't2', sessionId: 's1', prompt: 'p', status: 'queued' }, T0 + 3);
         await c.finishTurn('t1', outcome(), T0 + 4);
-        expect(await c.setArchived('acc', 's1', true, T0 + 5)).toEqual({ ok: false, reason: 'busy' });
+        expect(await c.setArchived('acc', 's1', true)).toEqual({ ok: false, reason: 'busy' });
         expect(await c.getSession('acc', 's1')).toMatchObject({ status: 'running' });
         await c.finishTurn('t2', outcome(), T0 + 6);
-        expect(await c.setArchived('other', 's1', true, T0 + 7)).toEqual({ ok: false, reason: 'not_found' });
-        expect(await c.setArchived('acc', 'nope', true, T0 + 7)).toEqual({ ok: false, reason: 'not_found' });
+        expect(await c.setArchived('other', 's1', true)).toEqual({ ok: false, reason: 'not_found' });
+        expect(await c.setArchived('acc', 'nope', true)).toEqual({ ok: false, reason: 'not_found' });
         expect(await c.getSession('acc', 's1')).toMatchObject({ status: 'idle' });
-        expect(await c.setArchived('acc', 's1', true, T0 + 8)).toMatchObject({ ok: true, session: { status: 'archived' } });
+        expect(await c.setArchived('acc', 's1', true)).toMatchObject({ ok: true, session: { status: 'archived' } });
       });
     });
 
@@ -399,7 +399,7 @@ export function catalogContract(name: string, factory: () => Promise<CatalogHarn
           await c.createSession({ id: `s${i}`, accountId: 'acc', title: i % 3 === 0 ? `Plan ${i}` : `Chat ${i}`, tags }, T0 + Math.floor(i / 2));
         }
         await c.createSession({ id: 'arch', accountId: 'acc', title: 'Plan archived', tags: ['keep'] }, T0 + 100);
-        await c.setArchived('acc', 'arch', true, T0 + 100);
+        await c.setArchived('acc', 'arch', true);
         // Tagged keep: the even ones; also titled Plan: s0 and s6. The archived match stays out.
         const query = { accountId: 'acc', tag: 'keep' };
         const seen: string[] = [];
@@ -424,7 +424,7 @@ export function catalogContract(name: string, factory: () => Promise<CatalogHarn
       it('createSession refuses once the account holds maxSessions, archived ones counted', async () => {
         await c.createSession({ id: 's1', accountId: 'acc' }, T0, 2);
         await c.createSession({ id: 's2', accountId: 'acc' }, T0, 2);
-        await c.setArchived('acc', 's2', true, T0);
+        await c.setArchived('acc', 's2', true);
         const err = await c.createSession({ id: 's3', accountId: 'acc' }, T0, 2).catch((e: unknown) => e);
         expect(err).toBeInstanceOf(SessionLimitError);
         expect((err as SessionLimitError).limit).toBe(2);

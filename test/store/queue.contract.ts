@@ -92,13 +92,13 @@ export function turnQueueContract(name: string, factory: () => Promise<QueueHarn
     });
 
     it('refuses a message to an archived session before any busy check, and writes nothing', async () => {
-      await s.catalog.setArchived('acc', 's1', true, T0);
+      await s.catalog.setArchived('acc', 's1', true);
       for (const ifBusy of ['reject', 'enqueue', 'interrupt'] as const) {
         expect(await s.queue.admit(admission(`a-${ifBusy}`, { ifBusy }), T0 + 1)).toEqual({ ok: false, reason: 'archived' });
       }
       expect(await s.catalog.listTurns('acc', 's1')).toEqual([]);
       expect(await s.catalog.getSession('acc', 's1')).toMatchObject({ status: 'archived', title: null, lastActiveAt: T0 });
-      await s.catalog.setArchived('acc', 's1', false, T0 + 2);
+      await s.catalog.setArchived('acc', 's1', false);
       expect((await admitOk('t1')).turn.status).toBe('running');
     });
 

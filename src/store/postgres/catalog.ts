@@ -93,7 +93,7 @@ export class PostgresCatalog implements Catalog {
     });
   }
 
-  async setArchived(accountId: string, id: string, archived: boolean, _now: number): Promise<ArchiveResult> {
+  async setArchived(accountId: string, id: string, archived: boolean): Promise<ArchiveResult> {
     return this.#db.transaction().execute(async (tx): Promise<ArchiveResult> => {
       // Under the session lock no turn can be admitted or started until we are done.
       const session = await lockSession(tx, id);

@@ -81,7 +81,7 @@ export class SqliteCatalog implements Catalog {
     });
   }
 
-  async setArchived(accountId: string, id: string, archived: boolean, _now: number): Promise<ArchiveResult> {
+  async setArchived(accountId: string, id: string, archived: boolean): Promise<ArchiveResult> {
     return this.#run.write((): ArchiveResult => {
       const session = this.#accountSession(accountId, id);
       if (session === undefined) return { ok: false, reason: 'not_found' };
