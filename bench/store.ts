@@ -2,8 +2,10 @@
  * bench/store — the SQLite and PostgreSQL store backends side by side, in one run:
  *   1. transcript append latency, `transcripts.append` with batches of 1 and of 20 entries
  *   2. `transcripts.load` of a 1,000-entry transcript
- *   3. `catalog.listSessions` with --sessions sessions in one account: the first page of 50, and a
- *      page 90% of the way down, reached through the cursor
+ *   3. `catalog.listSessions` with --sessions sessions in one account: the first page of 50, a
+ *      page 90% of the way down, reached through the cursor, and a title search that matches one
+ *   4. what every authenticated request adds: `accounts.findKey`
+ *   5. `retention.stats` of that account (the storage-stats endpoint)
  * Every round samples each backend once, the order swapped each round, so machine noise (PostgreSQL
  * shares the machine) hits both alike. Then the target: first list page ≤ 20 ms p99 on both.
  *
@@ -35,6 +37,7 @@ const OTHER_SESSIONS = 300;
 const TRANSCRIPT_ENTRIES = 1000;
 const PAGE = 50;
 const TARGET_MS = 20;
+const STATS_SAMPLES = 20;
 /** Untimed rounds first: connection set-up, prepared statements and JIT settle before sampling. */
 const WARMUP = 5;
 const progress = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
@@ -142,6 +145,33 @@ try {
       fullPage,
     );
   }
+
+  await measure(
+    `catalog.listSessions, title search matching 1 of ${sessions}`,
+    lists,
+    (b) => () => b.store.catalog.listSessions({ accountId: ACCOUNT, limit: PAGE, search: `bench session ${sessions}` }),
+    (p) => {
+      if (p.sessions.length !== 1) throw new Error(`search found ${p.sessions.length}`);
+    },
+  );
+
+  // ---- 4. authentication: one key lookup per request ----------------------------------------------
+  const hashes = new Map<BenchBackend, string>();
+  for (const b of backends) {
+    const account = await b.store.accounts.create({ id: randomUUID(), name: 'bench', limits: {} }, Date.now());
+    const hash = randomUUID().replaceAll('-', '').repeat(2);
+    await b.store.accounts.createKey({ id: randomUUID(), accountId: account.id, name: null, prefix: 'caa_bench', hash }, Date.now());
+    hashes.set(b, hash);
+  }
+  await measure('accounts.findKey (each authenticated request)', appends, (b) => () => b.store.accounts.findKey(hashes.get(b)!), (found) => {
+    if (!found) throw new Error('key not found');
+  });
+
+  // ---- 5. storage statistics of the 100k-session account -----------------------------------------
+  const cutoffs = { defaultCutoff: 0, perAccount: {}, projectKey: () => 'bench' };
+  await measure(`retention.stats of the ${sessions}-session account`, STATS_SAMPLES, (b) => () => b.store.retention.stats(ACCOUNT, cutoffs), (st) => {
+    if (st.sessions !== sessions) throw new Error(`stats counted ${st.sessions} sessions`);
+  });
 
   report();
 } finally {
