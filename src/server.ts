@@ -176,6 +176,7 @@ export async function createServer({ config, log, clock = { now: Date.now }, fet
     },
     log,
     maxMessageBytes: config.maxMessageBytes,
+    uiDir: config.uiDir,
     system: {
       version: VERSION,
       mode: demoModel ? 'demo' : 'live',

@@ -17,9 +17,18 @@ async function dropTestSchemas(): Promise<void> {
   }
 }
 
-/** Process-level tests run the built server (`dist/`), so build it once, fresh, before any test. */
+/**
+ * Process-level tests run the built server (`dist/`) and the browser tests the built web chat
+ * (`dist/ui`), so build both once, fresh, before any test. The UI is type-checked first: Vite
+ * only strips types.
+ */
 export default async function setup(): Promise<() => Promise<void>> {
-  execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json'], { stdio: 'inherit' });
+  const tsc = (project: string) => execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', project], { stdio: 'inherit' });
+  tsc('tsconfig.json');
+  tsc('ui/tsconfig.json');
+  execFileSync(process.execPath, ['node_modules/vite/bin/vite.js', 'build', '--config', 'ui/vite.config.ts', '--logLevel', 'warn'], {
+    stdio: 'inherit',
+  });
   await dropTestSchemas();
   return dropTestSchemas;
 }

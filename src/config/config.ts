@@ -1,4 +1,6 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 
 /**
@@ -108,6 +110,8 @@ const envSchema = z.object({
   SSE_HEARTBEAT: duration('15s'),
 
   MAX_MESSAGE_BYTES: int(256 * 1024, 1),
+  /** The built web chat served at `/` (default: dist/ui of this package). */
+  UI_DIR: optionalString,
   MCP_CONFIG: optionalString,
   WEATHER_TOOL: bool(true),
   WEATHER_GEOCODING_URL: z.url().default('https://geocoding-api.open-meteo.com'),
@@ -179,6 +183,7 @@ function toConfig(env: z.infer<typeof envSchema>) {
     approval: { requiredTools: env.APPROVAL_REQUIRED_TOOLS, timeoutMs: env.APPROVAL_TIMEOUT },
     events: { retentionMs: env.EVENT_RETENTION, heartbeatMs: env.SSE_HEARTBEAT },
     maxMessageBytes: env.MAX_MESSAGE_BYTES,
+    uiDir: env.UI_DIR ? path.resolve(env.UI_DIR) : path.join(packageRoot(), 'dist', 'ui'),
     tools: {
       mcpConfigPath: env.MCP_CONFIG ? path.resolve(env.MCP_CONFIG) : undefined,
       weather: env.WEATHER_TOOL
@@ -191,6 +196,13 @@ function toConfig(env: z.infer<typeof envSchema>) {
     },
     childEnv: { PATH: env.PATH, HOME: env.HOME },
   };
+}
+
+/** The directory holding package.json, from src/config (tsx) or dist/src/config (built). */
+function packageRoot(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(path.join(dir, 'package.json')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  return dir;
 }
 
 function isLoopback(host: string): boolean {

@@ -12,6 +12,7 @@ import { registerAdminRoutes } from './routes/admin.js';
 import { registerMessageRoutes, type StreamDeps } from './routes/messages.js';
 import { registerSeedRoutes } from './routes/seed.js';
 import { registerSessionRoutes } from './routes/sessions.js';
+import { registerUiRoutes } from './routes/ui.js';
 import { registerSystemRoutes, type SystemInfo } from './routes/system.js';
 
 export type ApiEnv = { Variables: { principal: Principal } };
@@ -26,6 +27,8 @@ export interface AppDeps {
   system: SystemInfo;
   log: Logger;
   maxMessageBytes: number;
+  /** The built web chat. */
+  uiDir: string;
 }
 
 const JSON_TYPE = /^application\/([\w.-]+\+)?json$/i;
@@ -95,6 +98,7 @@ export function createHttpApp(deps: AppDeps): ApiApp {
   registerAdminRoutes(app, deps.accounts, deps.retention);
   registerMessageRoutes(app, deps.sessions, deps.turns, { ...deps.stream, log: deps.log });
   registerSeedRoutes(app, deps.sessions, deps.turns);
+  registerUiRoutes(app, deps.uiDir);
   return app;
 }
 

@@ -223,6 +223,7 @@ export const HistoryMessageSchema = z
       error: TurnSchema.shape.error,
       cost_usd: z.number(),
       duration_ms: z.number().int(),
+      usage: UsageSchema,
       created_at: z.iso.datetime().nullable(),
     }),
   ])

@@ -42,6 +42,7 @@ export function historyView(turns: TurnRecord[]): z.infer<typeof HistoryMessageS
         error: v.error,
         cost_usd: v.cost_usd,
         duration_ms: v.duration_ms,
+        usage: v.usage,
         created_at: v.finished_at,
       },
     ];
