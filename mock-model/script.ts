@@ -111,7 +111,9 @@ function weatherHeuristic(c: Conversation): Plan | undefined {
   const city = m[1]!.trim().replace(/[?.\s]+$/u, '');
   if (!city) return undefined;
   if (c.step === 0) return callTool(tool.name, { city }, `weather: call ${tool.name}`);
-  return text(`The weather in ${city}: ${c.toolResults.at(-1)?.text ?? ''}`, 'weather: answer');
+  // The CLI appends <system-reminder> notes (budget, tokens) to tool results; a model does not repeat them.
+  const result = (c.toolResults.at(-1)?.text ?? '').replace(/<system-reminder>[\s\S]*?<\/system-reminder>/g, '').trim();
+  return text(`The weather in ${city}: ${result}`, 'weather: answer');
 }
 
 /** The whole decision: directive, demo heuristic, or echo. */
