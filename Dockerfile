@@ -14,7 +14,9 @@ FROM node:20-bookworm AS build
 WORKDIR /app
 
 # Dependencies first, so source edits do not redo `npm ci`. The only install scripts in the tree are
-# better-sqlite3 (prebuilt download or compile) and esbuild, the two packages in `allowScripts`.
+# better-sqlite3 (prebuilt download or compile) and esbuild, the two packages in `allowScripts`, plus
+# @scarf/scarf (via swagger-ui-dist, for /docs): an install-analytics ping that package.json's
+# `scarfSettings.enabled: false` turns off.
 # `npm ci` also installs the SDK's platform package for this image's architecture
 # (@anthropic-ai/claude-agent-sdk-linux-x64 or -linux-arm64), which holds the `claude` binary.
 COPY package.json package-lock.json ./

@@ -1,7 +1,8 @@
 // CLI entry: `node dist/mock-model/main.js [--port 4010] [--host 127.0.0.1] [--token-delay-ms 0]`.
-// The URL goes alone on stdout (easy to capture); request logs go to stderr.
+// The URL goes alone on stdout (easy to capture); request logs go to stderr. The service's own CLI
+// has the same as `claude-agent-api mock-model` (src/commands/mock-model.ts).
 import { parseArgs } from 'node:util';
-import { startMockModel, type MockModel } from './server.js';
+import { runMockModel } from './run.js';
 
 const USAGE = `Usage: mock-model [--port 4010] [--host 127.0.0.1] [--token-delay-ms 0] [--quiet]
 Serves a scripted Anthropic Messages API. Point the CLI at it with ANTHROPIC_BASE_URL=<printed url>.
@@ -38,22 +39,12 @@ async function main(): Promise<void> {
     return;
   }
 
-  // Handlers go in before the server starts, so an early Ctrl-C still exits cleanly.
-  let mock: MockModel | undefined;
-  const stop = (signal: string): void => {
-    process.stderr.write(`[mock-model] ${signal}: shutting down\n`);
-    void (mock?.close() ?? Promise.resolve()).then(() => process.exit(0));
-  };
-  process.once('SIGINT', () => stop('SIGINT'));
-  process.once('SIGTERM', () => stop('SIGTERM'));
-
-  mock = await startMockModel({
+  await runMockModel({
     port: toInt('port', values.port, 0, 65535),
     host: values.host,
     tokenDelayMs: toInt('token-delay-ms', values['token-delay-ms'], 0, 600_000),
-    log: values.quiet ? () => {} : (line) => process.stderr.write(`[mock-model] ${line}\n`),
+    quiet: values.quiet,
   });
-  process.stdout.write(`${mock.url}\n`);
 }
 
 main().catch((e: unknown) => {

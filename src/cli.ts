@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
 import { registerAccountCommands } from './commands/accounts.js';
+import { registerMockModelCommand } from './commands/mock-model.js';
 import { registerRetentionCommands } from './commands/retention.js';
 import { loadConfigOrExit, serveForever } from './serve.js';
 import { openStore } from './store/open.js';
@@ -39,6 +40,7 @@ program
 
 registerAccountCommands(program);
 registerRetentionCommands(program);
+registerMockModelCommand(program);
 
 program.parseAsync().catch((err: unknown) => {
   // Help and version exit 0; a wrong command or argument exits 2, like a bad configuration.

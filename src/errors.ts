@@ -109,17 +109,23 @@ export class MessageTooLargeError extends DomainError {
   }
 }
 
-/** Why a turn failed, as recorded on the turn and sent in `turn.failed`. */
-export type TurnErrorCode =
-  | 'model_error'
-  | 'model_overloaded'
-  | 'rate_limited'
-  | 'model_auth_failed'
-  | 'invalid_request'
-  | 'timed_out'
-  | 'max_turns'
-  | 'budget_exceeded'
-  | 'agent_error'
-  | 'agent_crashed'
-  | 'server_restarted'
-  | 'instance_lost';
+/**
+ * Why a turn failed, as recorded on the turn (`error.code`) and sent in `turn.failed`, with what
+ * each means; the OpenAPI document lists them from here.
+ */
+export const TURN_ERROR_CODES = {
+  model_error: 'The model API answered with an error (other than the ones below).',
+  model_overloaded: 'The model API is overloaded (HTTP 529), after retries.',
+  rate_limited: 'The model API rate-limited the request (HTTP 429), after retries.',
+  model_auth_failed: 'The model API refused the server’s credentials (HTTP 401/403).',
+  invalid_request: 'The model API rejected the request as invalid (HTTP 400).',
+  timed_out: 'The turn ran longer than the server’s turn timeout and was stopped.',
+  max_turns: 'The agent stopped after `max_turns` steps without finishing.',
+  budget_exceeded: 'The agent stopped: the turn reached its cost budget (`max_budget_usd`).',
+  agent_error: 'The agent failed during execution.',
+  agent_crashed: 'The agent process died or was stopped during the turn; the next message recovers the session.',
+  server_restarted: 'The server shut down before or while the turn ran.',
+  instance_lost: 'The instance running the turn stopped answering (cluster).',
+} as const satisfies Record<string, string>;
+
+export type TurnErrorCode = keyof typeof TURN_ERROR_CODES;

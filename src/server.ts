@@ -14,6 +14,8 @@ import { Membership } from './cluster/membership.js';
 import { AgentRuntime } from './runtime/runtime.js';
 import { SessionService, type Clock } from './sessions/service.js';
 import { TurnService } from './sessions/turns.js';
+import { Metrics } from './metrics/metrics.js';
+import { timeStore } from './metrics/store.js';
 import { openStore } from './store/open.js';
 import type { Store } from './store/types.js';
 import { loadMcpConfig } from './tools/mcp-config.js';
@@ -33,6 +35,7 @@ export interface Server {
   accounts: AccountService;
   retention: RetentionService;
   store: Store;
+  metrics: Metrics;
   runtime: AgentRuntime;
   sessions: SessionService;
   turns: TurnService;
@@ -56,7 +59,9 @@ export interface ServerDeps {
  */
 export async function createServer({ config, log, clock = { now: Date.now }, fetch: fetchImpl = fetch }: ServerDeps): Promise<Server> {
   await mkdir(config.dataDir, { recursive: true });
-  const store = await openStore(config);
+  const metrics = new Metrics({ accountLabels: config.metrics.accountLabels });
+  // Every store call, from whichever caller, is timed (caa_store_operation_duration_seconds).
+  const store = timeStore(await openStore(config), metrics);
   if (!config.auth.loopback && !config.auth.adminKey && !(await store.accounts.hasActiveKeys())) {
     await store.close();
     throw new StartupError(
@@ -117,6 +122,8 @@ export async function createServer({ config, log, clock = { now: Date.now }, fet
     ...config.turns,
     maxMessageBytes: config.maxMessageBytes,
     checkBudget: (accountId, limits) => accounts.checkBudget(accountId, limits),
+    observer: metrics.turnObserver,
+    logMessages: config.log.messages,
   });
   const retention = new RetentionService({
     store: store.retention,
@@ -161,6 +168,7 @@ export async function createServer({ config, log, clock = { now: Date.now }, fet
   await membership.start();
   log.info({ instance_id: control.instanceId, store: store.backend }, 'instance started');
 
+  metrics.readRuntimeFrom(async () => ({ ...(await runtime.stats()), queued: turns.counts().queued }));
   const app = createHttpApp({
     accounts,
     retention,
@@ -173,10 +181,16 @@ export async function createServer({ config, log, clock = { now: Date.now }, fet
       now: clock.now,
       heartbeatMs: config.events.heartbeatMs,
       retentionMs: config.events.retentionMs,
+      clients: metrics.streamClients,
     },
     log,
     maxMessageBytes: config.maxMessageBytes,
     uiDir: config.uiDir,
+    metrics: {
+      observeHttp: (method, route, status, seconds) => metrics.observeHttp(method, route, status, seconds),
+      scrape: () => metrics.scrape(),
+      public: config.metrics.public,
+    },
     system: {
       version: VERSION,
       mode: demoModel ? 'demo' : 'live',
@@ -184,6 +198,7 @@ export async function createServer({ config, log, clock = { now: Date.now }, fet
       backend: store.backend,
       startedAt: clock.now(),
       ping: () => store.ping(),
+      pendingMigrations: () => store.pendingMigrations(),
       draining: () => turns.draining,
       runtime: async () => ({ ...(await runtime.stats()), queued: turns.counts().queued }),
     },
@@ -194,6 +209,7 @@ export async function createServer({ config, log, clock = { now: Date.now }, fet
     accounts,
     retention,
     store,
+    metrics,
     runtime,
     sessions,
     turns,

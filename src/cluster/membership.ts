@@ -58,10 +58,11 @@ export class Membership {
         log.error({ instance_id: instanceId }, 'this instance was declared lost (heartbeats stalled); its turns were failed');
         this.opts.onFenced();
         await queue.registerInstance(instanceId, this.opts.home, now());
+        log.info({ instance_id: instanceId }, 'instance registered again; it takes new turns');
       }
       await this.sweep(now() - leaseTtlMs, LOST);
     } catch (err) {
-      log.warn({ err }, 'instance heartbeat failed');
+      log.warn({ err, instance_id: instanceId }, 'instance heartbeat failed');
     }
   }
 
@@ -69,7 +70,16 @@ export class Membership {
     const { queue, now, log } = this.opts;
     const lost = await queue.failLost(liveSince, error, now());
     if (lost.length === 0) return;
-    log.warn({ turns: lost.length, code: error.code }, 'failed turns left running by a lost instance');
+    const byInstance = new Map<string | null, number>();
+    for (const t of lost) byInstance.set(t.instanceId ?? null, (byInstance.get(t.instanceId ?? null) ?? 0) + 1);
+    for (const [instance, turns] of byInstance) {
+      const what = error.code === LOST.code ? 'instance declared lost' : 'instance gone (an earlier process of this one)';
+      log.warn({ instance_id: instance, turns, code: error.code, by_instance_id: this.opts.instanceId }, `${what}: its turns were failed`);
+    }
+    for (const t of lost) {
+      const ids = { session_id: t.sessionId, turn_id: t.turnId, account_id: t.accountId, instance_id: t.instanceId ?? null };
+      log.warn({ ...ids, code: error.code }, 'turn failed: its instance is gone');
+    }
     await this.opts.onLost(lost);
   }
 }

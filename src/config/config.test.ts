@@ -69,3 +69,21 @@ describe('loadConfig', () => {
     }
   });
 });
+
+describe('log settings', () => {
+  it('logs JSON without message text by default, pretty in development unless told otherwise', () => {
+    expect(loadConfig({}).log).toMatchObject({ level: 'info', pretty: false, messages: false });
+    expect(loadConfig({ NODE_ENV: 'production' }).log.pretty).toBe(false);
+    expect(loadConfig({ NODE_ENV: 'development' }).log.pretty).toBe(true);
+    expect(loadConfig({ NODE_ENV: 'development', LOG_PRETTY: 'false' }).log.pretty).toBe(false);
+    expect(loadConfig({ LOG_PRETTY: 'yes' }).log.pretty).toBe(true);
+    expect(loadConfig({ LOG_MESSAGES: 'true' }).log.messages).toBe(true);
+    expect(() => loadConfig({ LOG_PRETTY: 'maybe' })).toThrow(ConfigError);
+  });
+
+  it('knows the secrets to scrub from log lines', () => {
+    const admin = 'a'.repeat(32);
+    expect(loadConfig({ ANTHROPIC_API_KEY: 'sk-model', ADMIN_API_KEY: admin }).log.secrets).toEqual(['sk-model', admin]);
+    expect(loadConfig({}).log.secrets).toEqual([]);
+  });
+});

@@ -14,6 +14,11 @@ const bool = (def: boolean) =>
     .enum(['true', 'false', '1', '0', 'yes', 'no'])
     .default(def ? 'true' : 'false')
     .transform((v) => v === 'true' || v === '1' || v === 'yes');
+/** A boolean with no default: undefined when unset, so another setting can decide. */
+const optionalBool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .optional()
+  .transform((v) => (v === undefined ? undefined : v === 'true' || v === '1' || v === 'yes'));
 const optionalString = z
   .string()
   .trim()
@@ -49,7 +54,11 @@ const envSchema = z.object({
   HOST: z.string().min(1).default('127.0.0.1'),
   DATA_DIR: z.string().min(1).default('./data'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  LOG_PRETTY: bool(false),
+  /** Human-readable logs (needs the pino-pretty dev dependency); default true when NODE_ENV=development. */
+  LOG_PRETTY: optionalBool,
+  /** Put message text (prompts, answers) in the logs; off by default, as it is user data. */
+  LOG_MESSAGES: bool(false),
+  NODE_ENV: z.string().optional(),
   /** postgres://… makes PostgreSQL the store; unset keeps the embedded SQLite file. */
   DATABASE_URL: z
     .string()
@@ -108,6 +117,10 @@ const envSchema = z.object({
   EVENT_RETENTION: duration('24h'),
   /** Comment lines sent on an idle event stream so proxies keep it open. */
   SSE_HEARTBEAT: duration('15s'),
+  /** GET /metrics without a key (otherwise it needs the admin key, or keyless local mode). */
+  METRICS_PUBLIC: bool(false),
+  /** Adds an `account` label to caa_turns_total and caa_cost_usd_total (one series per account). */
+  METRICS_ACCOUNT_LABELS: bool(false),
 
   MAX_MESSAGE_BYTES: int(256 * 1024, 1),
   /** The built web chat served at `/` (default: dist/ui of this package). */
@@ -143,7 +156,13 @@ function toConfig(env: z.infer<typeof envSchema>) {
     claudeConfigDir: path.join(dataDir, 'claude'),
     /** One stable working directory per account lives below this. */
     workspacesDir: path.join(dataDir, 'workspaces'),
-    log: { level: env.LOG_LEVEL, pretty: env.LOG_PRETTY },
+    log: {
+      level: env.LOG_LEVEL,
+      pretty: env.LOG_PRETTY ?? env.NODE_ENV === 'development',
+      messages: env.LOG_MESSAGES,
+      /** Values scrubbed from every log line, wherever they appear. */
+      secrets: [env.ANTHROPIC_API_KEY, env.ADMIN_API_KEY].filter((s): s is string => s !== undefined),
+    },
     model: {
       /** Undefined means: no key, so the offline demo model is started and used. */
       apiKey: env.ANTHROPIC_API_KEY,
@@ -182,6 +201,7 @@ function toConfig(env: z.infer<typeof envSchema>) {
     leaseTtlMs: env.LEASE_TTL,
     approval: { requiredTools: env.APPROVAL_REQUIRED_TOOLS, timeoutMs: env.APPROVAL_TIMEOUT },
     events: { retentionMs: env.EVENT_RETENTION, heartbeatMs: env.SSE_HEARTBEAT },
+    metrics: { public: env.METRICS_PUBLIC, accountLabels: env.METRICS_ACCOUNT_LABELS },
     maxMessageBytes: env.MAX_MESSAGE_BYTES,
     uiDir: env.UI_DIR ? path.resolve(env.UI_DIR) : path.join(packageRoot(), 'dist', 'ui'),
     tools: {

@@ -7,15 +7,28 @@ import type { RetentionService } from '../retention/service.js';
 import type { SessionService } from '../sessions/service.js';
 import type { TurnService } from '../sessions/turns.js';
 import { errorJson, toErrorResponse } from './errors.js';
+import { requestLog } from './request-log.js';
 import { registerAccountRoutes } from './routes/account.js';
 import { registerAdminRoutes } from './routes/admin.js';
 import { registerMessageRoutes, type StreamDeps } from './routes/messages.js';
+import { registerMetricsRoute, type MetricsRouteDeps } from './routes/metrics.js';
+import { httpMetrics, type HttpTimer } from '../metrics/http.js';
 import { registerSeedRoutes } from './routes/seed.js';
 import { registerSessionRoutes } from './routes/sessions.js';
+import { registerDocsRoutes } from './routes/docs.js';
 import { registerUiRoutes } from './routes/ui.js';
 import { registerSystemRoutes, type SystemInfo } from './routes/system.js';
 
-export type ApiEnv = { Variables: { principal: Principal } };
+export type ApiEnv = {
+  Variables: {
+    principal: Principal;
+    /** This request's id (echoed as `X-Request-Id`; see request-log.ts). */
+    requestId: string;
+    /** Set by handlers that learn them only while answering (a new session, a new turn), for the request log. */
+    sessionId: string | undefined;
+    turnId: string | undefined;
+  };
+};
 export type ApiApp = OpenAPIHono<ApiEnv>;
 
 export interface AppDeps {
@@ -29,6 +42,8 @@ export interface AppDeps {
   maxMessageBytes: number;
   /** The built web chat. */
   uiDir: string;
+  /** Request counts and times, and GET /metrics. */
+  metrics: HttpTimer & MetricsRouteDeps;
 }
 
 const JSON_TYPE = /^application\/([\w.-]+\+)?json$/i;
@@ -49,7 +64,11 @@ export function createHttpApp(deps: AppDeps): ApiApp {
   });
 
   app.onError((err, c) => toErrorResponse(err, c, deps.log));
+  // First of all, so every request is timed, tagged with its id and logged, refused ones too.
+  app.use('*', requestLog(deps.log));
   app.notFound((c) => errorJson(c, 'not_found', `No route for ${c.req.method} ${c.req.path}.`));
+  // First, so requests refused by any later middleware are counted too.
+  app.use('*', httpMetrics(deps.metrics));
 
   // Who is calling, before anything else looks at the request: no key, no parsing, no 404 hints.
   const authenticate: MiddlewareHandler<ApiEnv> = async (c, next) => {
@@ -93,12 +112,14 @@ export function createHttpApp(deps: AppDeps): ApiApp {
   });
 
   registerSystemRoutes(app, deps.system);
+  registerMetricsRoute(app, deps.accounts, deps.metrics);
   registerSessionRoutes(app, deps.sessions);
   registerAccountRoutes(app, deps.accounts, deps.retention);
   registerAdminRoutes(app, deps.accounts, deps.retention);
   registerMessageRoutes(app, deps.sessions, deps.turns, { ...deps.stream, log: deps.log });
   registerSeedRoutes(app, deps.sessions, deps.turns);
   registerUiRoutes(app, deps.uiDir);
+  registerDocsRoutes(app);
   return app;
 }
 

@@ -6,36 +6,54 @@ import { DomainError } from '../errors.js';
 import { InvalidCursorError, StoreNotFoundError } from '../store/errors.js';
 import { StoreConflictError } from '../store/types.js';
 
-/** The one place where error codes become HTTP status codes. */
-const STATUS_BY_CODE: Record<string, ContentfulStatusCode> = {
-  validation_error: 400,
-  invalid_json: 400,
-  invalid_session_id: 400,
-  invalid_cursor: 400,
-  unauthorized: 401,
-  invalid_api_key: 401,
-  api_key_revoked: 401,
-  forbidden: 403,
-  not_found: 404,
-  account_not_found: 404,
-  api_key_not_found: 404,
-  session_not_found: 404,
-  turn_not_found: 404,
-  permission_not_found: 404,
-  events_expired: 410,
-  session_busy: 409,
-  session_archived: 409,
-  conflict: 409,
-  message_too_large: 413,
-  queue_full: 429,
-  too_many_turns: 429,
-  too_many_sessions: 429,
-  budget_exceeded: 429,
-  unsupported_media_type: 415,
-  internal_error: 500,
-  shutting_down: 503,
-  instance_unreachable: 503,
-};
+/**
+ * The one place where error codes become HTTP status codes, with what each means. The OpenAPI
+ * document's error table is generated from this (see `errorCodeTable`).
+ */
+export const ERROR_CODES = {
+  validation_error: { status: 400, meaning: 'The request body, query or a parameter is invalid; `details.issues` says where.' },
+  invalid_json: { status: 400, meaning: 'The request body is not valid JSON.' },
+  invalid_session_id: { status: 400, meaning: 'A path id is not a UUID.' },
+  invalid_cursor: { status: 400, meaning: 'The pagination cursor is not one this API returned.' },
+  unauthorized: { status: 401, meaning: 'No API key was sent (`Authorization: Bearer <key>`).' },
+  invalid_api_key: { status: 401, meaning: 'The API key is malformed or unknown.' },
+  api_key_revoked: { status: 401, meaning: 'The API key was revoked.' },
+  forbidden: { status: 403, meaning: 'The key may not do this: an admin route with an account key, or a session route with the admin key.' },
+  not_found: { status: 404, meaning: 'No such route, or the resource vanished meanwhile.' },
+  account_not_found: { status: 404, meaning: 'No account with this id.' },
+  api_key_not_found: { status: 404, meaning: 'No API key with this id in the account.' },
+  session_not_found: { status: 404, meaning: 'No session with this id (for this account).' },
+  turn_not_found: { status: 404, meaning: 'No turn with this id in the session.' },
+  permission_not_found: { status: 404, meaning: 'No pending permission request with this id.' },
+  events_expired: { status: 410, meaning: 'The turn’s events are past their retention; read the turn instead.' },
+  session_busy: { status: 409, meaning: 'The session is running a turn (`if_busy: reject`).' },
+  session_archived: { status: 409, meaning: 'The session is archived and read-only; unarchive it first.' },
+  conflict: { status: 409, meaning: 'A unique value (e.g. an account name) is already taken.' },
+  message_too_large: { status: 413, meaning: 'The message or request body exceeds the size limit.' },
+  queue_full: { status: 429, meaning: 'Too many turns already wait on the session; see Retry-After.' },
+  too_many_turns: { status: 429, meaning: 'The account runs its maximum of concurrent turns; see Retry-After.' },
+  too_many_sessions: { status: 429, meaning: 'The account stores its maximum of sessions.' },
+  budget_exceeded: { status: 429, meaning: 'A daily or monthly budget is spent; `details.resets_at` says when it resets.' },
+  unsupported_media_type: { status: 415, meaning: 'A request body was sent without `Content-Type: application/json`.' },
+  internal_error: { status: 500, meaning: 'An unexpected error; the server logged it.' },
+  not_ready: { status: 503, meaning: 'The instance is not ready (database unreachable or schema not migrated); from `/ready`.' },
+  shutting_down: { status: 503, meaning: 'The instance is draining and takes no new turns; retry on another.' },
+  instance_unreachable: { status: 503, meaning: 'The instance running the turn did not answer; try again shortly.' },
+} as const satisfies Record<string, { status: ContentfulStatusCode; meaning: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export const STATUS_BY_CODE: Record<string, ContentfulStatusCode> = Object.fromEntries(
+  Object.entries(ERROR_CODES).map(([code, { status }]) => [code, status]),
+);
+
+/** A Markdown table of every error code, its HTTP status and meaning, sorted by status. */
+export function errorCodeTable(): string {
+  const rows = (Object.entries(ERROR_CODES) as Array<[string, { status: number; meaning: string }]>)
+    .sort(([a, x], [b, y]) => x.status - y.status || a.localeCompare(b))
+    .map(([code, { status, meaning }]) => `| \`${code}\` | ${status} | ${meaning} |`);
+  return ['| Code | HTTP status | Meaning |', '| --- | --- | --- |', ...rows].join('\n');
+}
 
 export interface ErrorBody {
   error: { code: string; message: string; details?: Record<string, unknown> };
@@ -61,6 +79,6 @@ export function toErrorResponse(err: unknown, c: Context, log: Logger) {
     if (err.status === 413) return errorJson(c, 'message_too_large', err.message || 'The request body is too large.');
     return c.json({ error: { code: `http_${err.status}`, message: err.message } }, err.status);
   }
-  log.error({ err, path: c.req.path }, 'unhandled error');
+  log.error({ err, request_id: c.get('requestId'), path: c.req.path }, 'unhandled error');
   return errorJson(c, 'internal_error', 'An internal error occurred.');
 }

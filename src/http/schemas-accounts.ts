@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { ref } from './schemas.js';
 
 /** Schemas of accounts, keys, usage and retention (admin and per-account). */
 
@@ -22,47 +23,57 @@ export const LimitsSchema = z
 
 export const AccountSchema = z
   .object({
-    id: z.string(),
-    name: z.string(),
-    limits: LimitsSchema,
-    created_at: z.iso.datetime(),
+    id: z.string().openapi({ description: 'Account id.' }),
+    name: z.string().openapi({ description: 'Unique name; the CLI accepts it in place of the id.' }),
+    limits: ref(LimitsSchema, 'The account’s own limits (null = the server’s default).'),
+    created_at: z.iso.datetime().openapi({ description: 'When the account was created.' }),
   })
-  .openapi('Account');
+  .openapi('Account', { description: 'A tenant: its sessions, keys, usage and limits are its own.' });
 
 export const AccountParam = z.object({
-  account_id: z.string().min(1).max(200).openapi({ param: { name: 'account_id', in: 'path' } }),
+  account_id: z.string().min(1).max(200).openapi({ param: { name: 'account_id', in: 'path' }, description: 'Account id.' }),
 });
 
 export const KeyParams = AccountParam.extend({
-  key_id: z.uuid().openapi({ param: { name: 'key_id', in: 'path' } }),
+  key_id: z.uuid().openapi({ param: { name: 'key_id', in: 'path' }, description: 'API key id (not the secret).' }),
 });
 
-const AccountName = z.string().trim().regex(/^[A-Za-z0-9][A-Za-z0-9 ._@-]{0,99}$/, 'a name of letters, digits and . _ @ - (max 100)');
+const AccountName = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9 ._@-]{0,99}$/, 'a name of letters, digits and . _ @ - (max 100)')
+  .openapi({ description: 'Unique account name: letters, digits, space and . _ @ - (up to 100).' });
 
-export const CreateAccountBody = z.object({ name: AccountName, limits: LimitsSchema.optional() }).strict().openapi('CreateAccount');
+export const CreateAccountBody = z
+  .object({ name: AccountName, limits: ref(LimitsSchema, 'Limits; absent ones are the server’s defaults.').optional() })
+  .strict()
+  .openapi('CreateAccount');
 
 export const PatchAccountBody = z
-  .object({ name: AccountName.optional(), limits: LimitsSchema.optional().openapi({ description: 'Replaces the limits as a whole.' }) })
+  .object({ name: AccountName.optional(), limits: ref(LimitsSchema, 'Replaces the limits as a whole.').optional() })
   .strict()
   .openapi('PatchAccount');
 
 export const ApiKeySchema = z
   .object({
-    id: z.uuid(),
-    account_id: z.string(),
-    name: z.string().nullable(),
+    id: z.uuid().openapi({ description: 'Key id (not the secret).' }),
+    account_id: z.string().openapi({ description: 'The account the key acts for.' }),
+    name: z.string().nullable().openapi({ description: 'A label; null if none.' }),
     prefix: z.string().openapi({ description: 'The key’s first characters, to recognise it; the rest is never stored.' }),
-    created_at: z.iso.datetime(),
-    last_used_at: z.iso.datetime().nullable(),
-    revoked_at: z.iso.datetime().nullable(),
+    created_at: z.iso.datetime().openapi({ description: 'When the key was created.' }),
+    last_used_at: z.iso.datetime().nullable().openapi({ description: 'When it last authenticated a request (roughly); null if never.' }),
+    revoked_at: z.iso.datetime().nullable().openapi({ description: 'When it was revoked; null while it works.' }),
   })
-  .openapi('ApiKey');
+  .openapi('ApiKey', { description: 'An API key’s record; the secret itself is never shown again.' });
 
 export const CreatedKeySchema = ApiKeySchema.extend({
   key: z.string().openapi({ description: 'The secret key. Shown this once; only its hash is stored.' }),
 }).openapi('CreatedApiKey');
 
-export const CreateKeyBody = z.object({ name: z.string().trim().min(1).max(100).optional() }).strict().openapi('CreateApiKey');
+export const CreateKeyBody = z
+  .object({ name: z.string().trim().min(1).max(100).optional().openapi({ description: 'A label for the key (up to 100 characters).' }) })
+  .strict()
+  .openapi('CreateApiKey');
 
 const Day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a UTC day as YYYY-MM-DD');
 
@@ -71,34 +82,46 @@ export const UsageQuery = z.object({
   to: Day.optional().openapi({ description: 'Last UTC day (default: today).' }),
 });
 
-export const AdminUsageQuery = UsageQuery.extend({ account_id: z.string().min(1).max(200).optional() });
+export const AdminUsageQuery = UsageQuery.extend({
+  account_id: z.string().min(1).max(200).optional().openapi({ description: 'Only this account (default: every account).' }),
+});
 
 const Tokens = {
-  turns: z.number().int(),
-  input_tokens: z.number().int(),
-  output_tokens: z.number().int(),
-  cache_read_tokens: z.number().int(),
-  cache_write_tokens: z.number().int(),
-  cost_usd: z.number(),
+  turns: z.number().int().openapi({ description: 'Turns that ran.' }),
+  input_tokens: z.number().int().openapi({ description: 'Input tokens (not from or into the prompt cache).' }),
+  output_tokens: z.number().int().openapi({ description: 'Output tokens.' }),
+  cache_read_tokens: z.number().int().openapi({ description: 'Input tokens read from the prompt cache.' }),
+  cache_write_tokens: z.number().int().openapi({ description: 'Input tokens written to the prompt cache.' }),
+  cost_usd: z.number().openapi({ description: 'Estimated cost in USD.' }),
 };
 
-export const UsageRowSchema = z.object({ account_id: z.string(), day: z.string(), model: z.string(), ...Tokens }).openapi('UsageRow');
+export const UsageRowSchema = z
+  .object({
+    account_id: z.string().openapi({ description: 'Account id.' }),
+    day: z.string().openapi({ description: 'UTC day, YYYY-MM-DD.' }),
+    model: z.string().openapi({ description: 'The model the turns ran on.' }),
+    ...Tokens,
+  })
+  .openapi('UsageRow', { description: 'Usage of one account on one model on one UTC day.' });
 
-const BudgetWindow = z.object({
-  limit_usd: z.number().nullable().openapi({ description: 'null = no limit.' }),
-  limit_tokens: z.number().int().nullable(),
-  spent_usd: z.number(),
-  spent_tokens: z.number().int(),
-  resets_at: z.iso.datetime(),
-});
+const BudgetWindow = (window: string) =>
+  z
+    .object({
+      limit_usd: z.number().nullable().openapi({ description: 'USD budget; null = no limit.' }),
+      limit_tokens: z.number().int().nullable().openapi({ description: 'Token budget (input + output); null = no limit.' }),
+      spent_usd: z.number().openapi({ description: 'USD spent so far in this window.' }),
+      spent_tokens: z.number().int().openapi({ description: 'Tokens (input + output) used so far in this window.' }),
+      resets_at: z.iso.datetime().openapi({ description: 'When the window starts afresh (UTC midnight).' }),
+    })
+    .openapi({ description: `The ${window} budget.` });
 
 export const UsageReportSchema = z
   .object({
-    from: z.string(),
-    to: z.string(),
+    from: z.string().openapi({ description: 'First UTC day covered, YYYY-MM-DD.' }),
+    to: z.string().openapi({ description: 'Last UTC day covered, YYYY-MM-DD.' }),
     rows: z.array(UsageRowSchema).openapi({ description: 'By day, account and model.' }),
-    totals: z.object(Tokens),
-    budgets: z.object({ daily: BudgetWindow, monthly: BudgetWindow }).optional().openapi({
+    totals: z.object(Tokens).openapi({ description: 'The rows summed.' }),
+    budgets: z.object({ daily: BudgetWindow('daily (UTC day)'), monthly: BudgetWindow('monthly (UTC calendar month)') }).optional().openapi({
       description: 'Where the account stands now (per-account report only).',
     }),
   })
@@ -114,25 +137,25 @@ export const PurgeBody = z
 
 export const PurgeReportSchema = z
   .object({
-    dry_run: z.boolean(),
-    sessions: z.number().int(),
-    turns: z.number().int(),
-    events: z.number().int(),
+    dry_run: z.boolean().openapi({ description: 'True when nothing was deleted (a report of what would be).' }),
+    sessions: z.number().int().openapi({ description: 'Sessions purged.' }),
+    turns: z.number().int().openapi({ description: 'Their turns.' }),
+    events: z.number().int().openapi({ description: 'Their stored stream events.' }),
     entries: z.number().int().openapi({ description: 'Transcript entries, subagent transcripts included.' }),
-    bytes: z.number().int(),
+    bytes: z.number().int().openapi({ description: 'Size of the transcript entries, in bytes.' }),
     local_files: z.number().int().openapi({ description: 'The SDK’s local transcript files removed on this instance.' }),
-    session_ids: z.array(z.string()),
+    session_ids: z.array(z.string()).openapi({ description: 'The sessions purged.' }),
   })
-  .openapi('PurgeReport');
+  .openapi('PurgeReport', { description: 'What a purge removed (or, with dry_run, would remove).' });
 
 export const StorageStatsSchema = z
   .object({
-    sessions: z.number().int(),
-    turns: z.number().int(),
-    entries: z.number().int(),
-    bytes: z.number().int(),
-    oldest_activity_at: z.iso.datetime().nullable(),
-    due_for_purge: z.number().int(),
+    sessions: z.number().int().openapi({ description: 'Sessions stored.' }),
+    turns: z.number().int().openapi({ description: 'Turns stored.' }),
+    entries: z.number().int().openapi({ description: 'Transcript entries stored, subagent transcripts included.' }),
+    bytes: z.number().int().openapi({ description: 'Size of the transcript entries, in bytes.' }),
+    oldest_activity_at: z.iso.datetime().nullable().openapi({ description: 'Last activity of the longest-idle session; null if none.' }),
+    due_for_purge: z.number().int().openapi({ description: 'Sessions idle past their retention, purged at the next sweep.' }),
     retention_days: z.number().int().openapi({ description: '0 = sessions are kept forever.' }),
   })
-  .openapi('StorageStats');
+  .openapi('StorageStats', { description: 'What the store holds.' });

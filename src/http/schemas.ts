@@ -2,15 +2,26 @@ import { z } from '@hono/zod-openapi';
 
 /** Request and response schemas: the single source of the API's types and its OpenAPI document. */
 
+/**
+ * A property whose schema is a named one (a component), with a description of its own. Metadata
+ * set on a named schema itself (`.openapi()`, `.describe()`, `.meta()`) would replace the
+ * component's own description; behind `z.lazy` it stays the property's: `{ $ref, description }`.
+ */
+export const ref = <T extends z.ZodType>(schema: T, description: string) => z.lazy(() => schema).openapi({ description });
+
 export const ErrorSchema = z
   .object({
-    error: z.object({
-      code: z.string().openapi({ description: 'Stable machine-readable code, e.g. `session_busy`.' }),
-      message: z.string().openapi({ description: 'What went wrong, for a person.' }),
-      details: z.record(z.string(), z.unknown()).optional(),
-    }),
+    error: z
+      .object({
+        code: z.string().openapi({ description: 'Stable machine-readable code, e.g. `session_busy`; see the error table above.' }),
+        message: z.string().openapi({ description: 'What went wrong, for a person.' }),
+        details: z.record(z.string(), z.unknown()).optional().openapi({
+          description: 'Extra facts for some codes, e.g. `issues` (validation), `limit`, `retry_after_s`, `resets_at`.',
+        }),
+      })
+      .openapi({ description: 'The error.' }),
   })
-  .openapi('Error');
+  .openapi('Error', { description: 'Every error response has this shape.' });
 
 export const SessionIdParam = z.object({
   id: z.uuid().openapi({ param: { name: 'id', in: 'path' }, description: 'Session id (a UUID).' }),
@@ -18,20 +29,20 @@ export const SessionIdParam = z.object({
 
 export const UsageSchema = z
   .object({
-    input_tokens: z.number().int(),
-    output_tokens: z.number().int(),
-    cache_read_input_tokens: z.number().int(),
-    cache_creation_input_tokens: z.number().int(),
+    input_tokens: z.number().int().openapi({ description: 'Input tokens not read from or written to the prompt cache.' }),
+    output_tokens: z.number().int().openapi({ description: 'Tokens the model generated.' }),
+    cache_read_input_tokens: z.number().int().openapi({ description: 'Input tokens read from the prompt cache.' }),
+    cache_creation_input_tokens: z.number().int().openapi({ description: 'Input tokens written to the prompt cache.' }),
   })
-  .openapi('Usage');
+  .openapi('Usage', { description: 'Token usage, summed over the model calls it covers.' });
 
 export const ToolCallSchema = z
   .object({
     id: z.string().openapi({ description: 'The model’s tool_use id.' }),
     name: z.string().openapi({ description: 'Full tool name, e.g. `mcp__weather__get_weather`.' }),
-    input: z.unknown(),
+    input: z.unknown().openapi({ description: 'The input the model gave the tool (JSON).' }),
     result: z.string().nullable().openapi({ description: 'Tool output text; null if it never returned.' }),
-    is_error: z.boolean(),
+    is_error: z.boolean().openapi({ description: 'True when the tool reported an error (or was denied).' }),
     denied: z.boolean().optional().openapi({
       description: 'True when the call was refused (not enabled, denied by a person, or no approval in time) and never ran.',
     }),
@@ -40,9 +51,9 @@ export const ToolCallSchema = z
 
 export const SessionSchema = z
   .object({
-    id: z.uuid(),
-    title: z.string().nullable(),
-    tags: z.array(z.string()),
+    id: z.uuid().openapi({ description: 'Session id.' }),
+    title: z.string().nullable().openapi({ description: 'Title; null = untitled.' }),
+    tags: z.array(z.string()).openapi({ description: 'Free-form labels, for filtering the list (`tag=`).' }),
     status: z.enum(['idle', 'running', 'crashed', 'archived']).openapi({
       description: '`crashed`: the agent process died during the last turn; the next message recovers it.',
     }),
@@ -51,33 +62,44 @@ export const SessionSchema = z
     approval_tools: z.array(z.string()).nullable().openapi({
       description: 'Tools that need a person’s approval in this session, on top of the server’s list.',
     }),
-    created_at: z.iso.datetime(),
-    last_active_at: z.iso.datetime(),
-    turn_count: z.number().int(),
-    usage: UsageSchema,
+    created_at: z.iso.datetime().openapi({ description: 'When the session was created.' }),
+    last_active_at: z.iso.datetime().openapi({ description: 'When it was created or last ran a turn; the list is sorted by it.' }),
+    turn_count: z.number().int().openapi({ description: 'Turns sent to the session so far.' }),
+    usage: ref(UsageSchema, 'Token usage of all its turns.'),
     cost_usd: z.number().openapi({ description: 'Total estimated cost of the session in USD.' }),
-    forked_from: z.string().nullable(),
+    forked_from: z.string().nullable().openapi({ description: 'The session this one was forked from; null if none.' }),
   })
-  .openapi('Session');
+  .openapi('Session', { description: 'A conversation with the agent, kept across turns and restarts.' });
+
+const TurnStatus = z.enum(['queued', 'running', 'succeeded', 'failed', 'interrupted']).openapi({
+  description: '`queued`: waiting behind a running turn. `running`. Ended: `succeeded`, `failed` (see `error`) or `interrupted`.',
+});
+
+export const TurnErrorSchema = z
+  .object({
+    code: z.string().openapi({ description: 'Why the turn failed: one of the turn error codes listed above (e.g. `model_overloaded`).' }),
+    message: z.string().openapi({ description: 'What went wrong, for a person.' }),
+  })
+  .openapi('TurnError', { description: 'Why a turn failed.' });
 
 export const TurnSchema = z
   .object({
-    id: z.uuid(),
-    session_id: z.uuid(),
+    id: z.uuid().openapi({ description: 'Turn id.' }),
+    session_id: z.uuid().openapi({ description: 'The session it belongs to.' }),
     seq: z.number().int().openapi({ description: '1 for the first turn of the session.' }),
-    status: z.enum(['queued', 'running', 'succeeded', 'failed', 'interrupted']),
-    prompt: z.string(),
-    response_text: z.string(),
-    tool_calls: z.array(ToolCallSchema),
-    usage: UsageSchema,
-    cost_usd: z.number(),
-    duration_ms: z.number().int(),
+    status: TurnStatus,
+    prompt: z.string().openapi({ description: 'The user message, verbatim.' }),
+    response_text: z.string().openapi({ description: 'The answer text (so far, or partial when failed or interrupted).' }),
+    tool_calls: z.array(ToolCallSchema).openapi({ description: 'The tools the agent called, in order.' }),
+    usage: ref(UsageSchema, 'Token usage of this turn.'),
+    cost_usd: z.number().openapi({ description: 'Estimated cost of this turn in USD.' }),
+    duration_ms: z.number().int().openapi({ description: 'How long the turn ran, in milliseconds.' }),
     num_turns: z.number().int().openapi({ description: 'Model round trips the agent made.' }),
-    error: z.object({ code: z.string(), message: z.string() }).nullable(),
-    created_at: z.iso.datetime(),
-    finished_at: z.iso.datetime().nullable(),
+    error: ref(TurnErrorSchema, 'Why it failed; null unless `status` is `failed`.').nullable(),
+    created_at: z.iso.datetime().openapi({ description: 'When the message was received.' }),
+    finished_at: z.iso.datetime().nullable().openapi({ description: 'When the turn ended; null while queued or running.' }),
   })
-  .openapi('Turn');
+  .openapi('Turn', { description: 'One message to the agent and its answer.' });
 
 /** The user's text, kept verbatim (not trimmed); blank is rejected. */
 const MessageText = z
@@ -87,8 +109,13 @@ const MessageText = z
 
 const ModelName = z
   .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._:@/-]{0,99}$/, 'model must be a model id such as claude-sonnet-4-5');
-const SystemPrompt = z.string().min(1).max(100_000);
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._:@/-]{0,99}$/, 'model must be a model id such as claude-sonnet-4-5')
+  .openapi({ description: 'The model to run on, e.g. `claude-sonnet-4-5`; absent or null = the server’s default.' });
+const SystemPrompt = z
+  .string()
+  .min(1)
+  .max(100_000)
+  .openapi({ description: 'The session’s system prompt; absent or null = the server’s default.' });
 
 /** What to do when the session is already running a turn. */
 export const IfBusySchema = z.enum(['reject', 'enqueue', 'interrupt']).default('reject').openapi({
@@ -99,31 +126,43 @@ export const IfBusySchema = z.enum(['reject', 'enqueue', 'interrupt']).default('
 });
 
 /** Tool rules: a full name (`mcp__weather__get_weather`), a server (`mcp__weather`), or a built-in. */
-const ApprovalTools = z.array(z.string().regex(/^[A-Za-z0-9_.-]{1,128}$/, 'a tool or server name')).max(100);
+const ApprovalTools = z
+  .array(z.string().regex(/^[A-Za-z0-9_.-]{1,128}$/, 'a tool or server name'))
+  .max(100)
+  .openapi({
+    description:
+      'Tools that need a person’s approval before they run in this session (on top of the server’s list): a full ' +
+      'tool name (`mcp__weather__get_weather`), an MCP server (`mcp__weather`) or a built-in tool.',
+  });
 
-const Tags = z.array(z.string().trim().min(1).max(64)).max(32);
+const Tags = z
+  .array(z.string().trim().min(1).max(64))
+  .max(32)
+  .openapi({ description: 'Labels (at most 32, each up to 64 characters); replaces the session’s tags.' });
+
+const Title = z.string().trim().min(1).max(200).openapi({ description: 'The session title (up to 200 characters).' });
 
 export const CreateSessionBody = z
   .object({
-    title: z.string().trim().min(1).max(200).optional(),
+    title: Title.optional(),
     tags: Tags.optional(),
     model: ModelName.optional(),
     system_prompt: SystemPrompt.optional(),
     approval_tools: ApprovalTools.optional(),
   })
   .strict()
-  .openapi('CreateSession');
+  .openapi('CreateSession', { description: 'Every field is optional.' });
 
 export const PatchSessionBody = z
   .object({
-    title: z.string().trim().min(1).max(200).nullable().optional(),
+    title: Title.nullable().optional().openapi({ description: 'The new title; null removes it.' }),
     tags: Tags.optional(),
     model: ModelName.nullable().optional(),
     system_prompt: SystemPrompt.nullable().optional(),
     approval_tools: ApprovalTools.nullable().optional(),
   })
   .strict()
-  .openapi('PatchSession');
+  .openapi('PatchSession', { description: 'Only the fields sent change; null resets one to the default.' });
 
 export const SendMessageBody = z
   .object({
@@ -150,13 +189,13 @@ export const SendMessageBody = z
 export const InterruptResultSchema = z
   .object({
     interrupted: z.boolean().openapi({ description: 'False when no turn was running.' }),
-    turn_id: z.uuid().nullable(),
+    turn_id: z.uuid().nullable().openapi({ description: 'The interrupted turn; null when none was running.' }),
   })
   .openapi('InterruptResult');
 
 export const TurnParams = z.object({
   id: SessionIdParam.shape.id,
-  turn_id: z.uuid().openapi({ param: { name: 'turn_id', in: 'path' } }),
+  turn_id: z.uuid().openapi({ param: { name: 'turn_id', in: 'path' }, description: 'Turn id (a UUID).' }),
 });
 
 export const RuntimeStatsSchema = z
@@ -165,29 +204,32 @@ export const RuntimeStatsSchema = z
     busy: z.number().int().openapi({ description: 'Warm sessions running a turn.' }),
     queued: z.number().int().openapi({ description: 'Turns waiting behind a running one.' }),
     rss_bytes: z.number().int().openapi({ description: 'Summed resident memory of the agent processes.' }),
-    max_warm: z.number().int(),
-    memory_budget_bytes: z.number().int(),
-    spawns: z.number().int(),
-    evictions: z.record(z.string(), z.number().int()),
-    crashes: z.number().int(),
+    max_warm: z.number().int().openapi({ description: 'At most this many warm sessions (MAX_WARM_SESSIONS).' }),
+    memory_budget_bytes: z.number().int().openapi({ description: 'Evict idle sessions above this summed memory (POOL_MEMORY_MB).' }),
+    spawns: z.number().int().openapi({ description: 'Agent processes started since the server started.' }),
+    evictions: z.record(z.string(), z.number().int()).openapi({
+      description: 'Warm sessions ended, by reason (`capacity`, `memory`, `idle_timeout`, `settings_changed`, …).',
+    }),
+    crashes: z.number().int().openapi({ description: 'Agent processes that died unexpectedly.' }),
     sessions: z
       .array(
         z.object({
-          id: z.uuid(),
-          pid: z.number().int().nullable(),
-          busy: z.boolean(),
-          rss_bytes: z.number().int(),
-          idle_ms: z.number().int(),
-          turns: z.number().int(),
+          id: z.uuid().openapi({ description: 'Session id.' }),
+          pid: z.number().int().nullable().openapi({ description: 'Process id of its agent; null while starting.' }),
+          busy: z.boolean().openapi({ description: 'True while it runs a turn.' }),
+          rss_bytes: z.number().int().openapi({ description: 'Resident memory of its agent process.' }),
+          idle_ms: z.number().int().openapi({ description: 'Milliseconds since its last turn ended.' }),
+          turns: z.number().int().openapi({ description: 'Turns this process has run.' }),
         }),
       )
-      .optional(),
+      .optional()
+      .openapi({ description: 'The warm sessions (GET /v1/runtime only).' }),
   })
-  .openapi('RuntimeStats');
+  .openapi('RuntimeStats', { description: 'The agent processes of this instance.' });
 
 export const ListSessionsQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(100).default(20),
-  cursor: z.string().max(512).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(20).openapi({ description: 'Page size (1–100).' }),
+  cursor: z.string().max(512).optional().openapi({ description: 'The `next_cursor` of the previous page.' }),
   q: z.string().trim().min(1).max(200).optional().openapi({ description: 'Only sessions whose title contains this (any case).' }),
   tag: z.string().trim().min(1).max(64).optional().openapi({ description: 'Only sessions with this tag.' }),
   archived: z
@@ -208,127 +250,212 @@ export const ForkSessionBody = z
   .openapi('ForkSession');
 
 export const SessionPageSchema = z
-  .object({ sessions: z.array(SessionSchema), next_cursor: z.string().nullable() })
-  .openapi('SessionPage');
+  .object({
+    sessions: z.array(SessionSchema).openapi({ description: 'Most recently active first.' }),
+    next_cursor: z.string().nullable().openapi({ description: 'Pass as `cursor` for the next page; null on the last page.' }),
+  })
+  .openapi('SessionPage', { description: 'One page of sessions.' });
 
 export const HistoryMessageSchema = z
   .discriminatedUnion('role', [
-    z.object({ role: z.literal('user'), turn_id: z.uuid(), content: z.string(), created_at: z.iso.datetime() }),
-    z.object({
-      role: z.literal('assistant'),
-      turn_id: z.uuid(),
-      status: TurnSchema.shape.status,
-      content: z.string(),
-      tool_calls: z.array(ToolCallSchema),
-      error: TurnSchema.shape.error,
-      cost_usd: z.number(),
-      duration_ms: z.number().int(),
-      usage: UsageSchema,
-      created_at: z.iso.datetime().nullable(),
-    }),
+    z
+      .object({
+        role: z.literal('user').openapi({ description: 'A message the user sent.' }),
+        turn_id: z.uuid().openapi({ description: 'The turn this message started.' }),
+        content: z.string().openapi({ description: 'The message text.' }),
+        created_at: z.iso.datetime().openapi({ description: 'When it was received.' }),
+      })
+      .openapi({ description: 'A user message.' }),
+    z
+      .object({
+        role: z.literal('assistant').openapi({ description: 'The agent’s answer to the user message before it.' }),
+        turn_id: z.uuid().openapi({ description: 'The turn that produced it.' }),
+        status: TurnStatus,
+        content: z.string().openapi({ description: 'The answer text.' }),
+        tool_calls: z.array(ToolCallSchema).openapi({ description: 'The tools the agent called, in order.' }),
+        error: TurnSchema.shape.error,
+        cost_usd: z.number().openapi({ description: 'Estimated cost of the turn in USD.' }),
+        duration_ms: z.number().int().openapi({ description: 'How long the turn ran, in milliseconds.' }),
+        usage: ref(UsageSchema, 'Token usage of the turn.'),
+        created_at: z.iso.datetime().nullable().openapi({ description: 'When the turn ended.' }),
+      })
+      .openapi({ description: 'An answer (only once the turn ended).' }),
   ])
-  .openapi('HistoryMessage');
+  .openapi('HistoryMessage', { description: 'A message of the conversation, by `role`.' });
 
 export const HistorySchema = z
-  .object({ session_id: z.uuid(), messages: z.array(HistoryMessageSchema) })
-  .openapi('History');
+  .object({
+    session_id: z.uuid().openapi({ description: 'Session id.' }),
+    messages: z.array(HistoryMessageSchema).openapi({ description: 'User and assistant messages, oldest first.' }),
+  })
+  .openapi('History', { description: 'The conversation of a session.' });
 
 // The seed's API, field for field.
 export const ChatBody = z
   .object({
     message: MessageText,
-    session_id: z.uuid().optional(),
+    session_id: z.uuid().optional().openapi({ description: 'Continue this session; omit to start a new one.' }),
     if_busy: IfBusySchema,
   })
-  .openapi('ChatRequest');
+  .openapi('ChatRequest', { description: 'The seed API’s request.' });
+
+const SeedToolCalls = z
+  .array(
+    z.object({
+      tool_name: z.string().openapi({ description: 'Full tool name.' }),
+      tool_input: z.unknown().openapi({ description: 'The input the model gave the tool (JSON).' }),
+      tool_result: z.string().nullable().openapi({ description: 'Tool output text; null if it never returned.' }),
+    }),
+  )
+  .openapi({ description: 'The tools the agent called, in order.' });
 
 export const ChatResponseSchema = z
   .object({
-    session_id: z.uuid(),
-    response_text: z.string(),
-    tool_calls: z.array(z.object({ tool_name: z.string(), tool_input: z.unknown(), tool_result: z.string().nullable() })),
-    is_error: z.boolean(),
-    cost_usd: z.number(),
-    duration_ms: z.number().int(),
+    session_id: z.uuid().openapi({ description: 'The session (new or continued); send it back to continue.' }),
+    response_text: z.string().openapi({ description: 'The answer; for a failed turn, its error message when there is no text.' }),
+    tool_calls: SeedToolCalls,
+    is_error: z.boolean().openapi({ description: 'True when the turn did not succeed.' }),
+    cost_usd: z.number().openapi({ description: 'Estimated cost of the turn in USD.' }),
+    duration_ms: z.number().int().openapi({ description: 'How long the turn ran, in milliseconds.' }),
   })
-  .openapi('ChatResponse');
+  .openapi('ChatResponse', { description: 'The seed API’s answer.' });
 
 export const SeedSessionSchema = z
   .object({
-    session_id: z.uuid(),
-    title: z.string().nullable(),
-    created_at: z.iso.datetime(),
-    turn_count: z.number().int(),
-    total_cost_usd: z.number(),
-    messages: z.array(
-      z.object({
-        role: z.enum(['user', 'assistant']),
-        content: z.string(),
-        tool_calls: ChatResponseSchema.shape.tool_calls.optional(),
-        is_error: z.boolean().optional(),
-        cost_usd: z.number().optional(),
-        duration_ms: z.number().int().optional(),
-      }),
-    ),
+    session_id: z.uuid().openapi({ description: 'Session id.' }),
+    title: z.string().nullable().openapi({ description: 'Title; null = untitled.' }),
+    created_at: z.iso.datetime().openapi({ description: 'When the session was created.' }),
+    turn_count: z.number().int().openapi({ description: 'Turns sent to the session so far.' }),
+    total_cost_usd: z.number().openapi({ description: 'Total estimated cost of the session in USD.' }),
+    messages: z
+      .array(
+        z.object({
+          role: z.enum(['user', 'assistant']).openapi({ description: 'Who wrote it.' }),
+          content: z.string().openapi({ description: 'The message or answer text.' }),
+          tool_calls: SeedToolCalls.optional(),
+          is_error: z.boolean().optional().openapi({ description: 'Assistant only: true when the turn did not succeed.' }),
+          cost_usd: z.number().optional().openapi({ description: 'Assistant only: estimated cost of the turn in USD.' }),
+          duration_ms: z.number().int().optional().openapi({ description: 'Assistant only: how long the turn ran, in milliseconds.' }),
+        }),
+      )
+      .openapi({ description: 'User and assistant messages, oldest first (assistant ones once the turn ended).' }),
   })
-  .openapi('SeedSession');
+  .openapi('SeedSession', { description: 'The seed API’s view of a session.' });
 
 // ---- Streaming: one discriminated union of every event a turn's stream carries. ----
 
 const ev = <T extends string, S extends z.ZodRawShape>(type: T, shape: S, description: string) =>
   z
-    .object({ id: z.number().int().openapi({ description: 'Increasing per turn; send it back as Last-Event-ID.' }), type: z.literal(type), ...shape })
+    .object({
+      id: z.number().int().openapi({ description: 'Increasing per turn; send it back as Last-Event-ID.' }),
+      type: z.literal(type).openapi({ description: 'The event type (also the SSE `event:` name).' }),
+      ...shape,
+    })
     .openapi(`Event.${type}`, { description });
+
+const d = (description: string) => ({ description });
+const ToolUseId = z.string().openapi(d('The model’s tool_use id, linking `tool.started`, `tool.finished` and permission events.'));
+const RequestId = z.string().openapi(d('Permission request id: POST the decision to /v1/sessions/{id}/permissions/{request_id}.'));
+const ToolName = z.string().openapi(d('Full tool name, e.g. `mcp__weather__get_weather`.'));
 
 export const StreamEventSchema = z
   .discriminatedUnion('type', [
-    ev('turn.started', { turn_id: z.uuid(), session_id: z.uuid() }, 'The turn began running.'),
-    ev('text.delta', { text: z.string() }, 'A piece of the answer text.'),
-    ev('thinking.delta', { text: z.string() }, 'A piece of the model’s visible thinking.'),
-    ev('tool.started', { tool_use_id: z.string(), name: z.string(), input: z.unknown() }, 'The agent called a tool.'),
-    ev('tool.finished', { tool_use_id: z.string(), name: z.string(), result: z.string(), is_error: z.boolean() }, 'A tool returned.'),
+    ev(
+      'turn.started',
+      { turn_id: z.uuid().openapi(d('The turn.')), session_id: z.uuid().openapi(d('Its session.')) },
+      'The turn began running.',
+    ),
+    ev('text.delta', { text: z.string().openapi(d('The next piece of the answer text.')) }, 'A piece of the answer text.'),
+    ev('thinking.delta', { text: z.string().openapi(d('The next piece of the visible thinking.')) }, 'A piece of the model’s visible thinking.'),
+    ev(
+      'tool.started',
+      { tool_use_id: ToolUseId, name: ToolName, input: z.unknown().openapi(d('The input the model gave the tool (JSON).')) },
+      'The agent called a tool.',
+    ),
+    ev(
+      'tool.finished',
+      {
+        tool_use_id: ToolUseId,
+        name: ToolName,
+        result: z.string().openapi(d('Tool output text.')),
+        is_error: z.boolean().openapi(d('True when the tool reported an error or was denied.')),
+      },
+      'A tool returned.',
+    ),
     ev(
       'permission.requested',
-      { request_id: z.string(), tool_use_id: z.string(), tool: z.string(), input: z.record(z.string(), z.unknown()), expires_at: z.string() },
+      {
+        request_id: RequestId,
+        tool_use_id: ToolUseId,
+        tool: ToolName,
+        input: z.record(z.string(), z.unknown()).openapi(d('The input the tool would run with.')),
+        expires_at: z.string().openapi(d('ISO time after which the request is denied on its own (`timeout`).')),
+      },
       'A tool needs approval: POST /v1/sessions/{id}/permissions/{request_id}.',
     ),
     ev(
       'permission.resolved',
-      { request_id: z.string(), decision: z.enum(['allow', 'deny']), reason: z.enum(['user', 'timeout', 'interrupted']) },
+      {
+        request_id: RequestId,
+        decision: z.enum(['allow', 'deny']).openapi(d('What was decided.')),
+        reason: z.enum(['user', 'timeout', 'interrupted']).openapi(d('Who decided: a person, the approval timeout, or an interrupt.')),
+      },
       'A permission request was answered, timed out, or dropped by an interrupt.',
     ),
-    ev('usage', { usage: UsageSchema }, 'Token usage of one model call, when it ends.'),
+    ev('usage', { usage: ref(UsageSchema, 'Token usage of the model call.') }, 'Token usage of one model call, when it ends.'),
     ev(
       'model.retry',
-      { attempt: z.number().int(), max_retries: z.number().int(), delay_ms: z.number(), error_status: z.number().int().nullable() },
+      {
+        attempt: z.number().int().openapi(d('Which retry this is (1 = the first).')),
+        max_retries: z.number().int().openapi(d('Retries allowed in all.')),
+        delay_ms: z.number().openapi(d('Wait before the retry, in milliseconds.')),
+        error_status: z.number().int().nullable().openapi(d('HTTP status of the failed call; null for a network error.')),
+      },
       'A model call failed and will be retried.',
     ),
-    ev('turn.finished', { turn: TurnSchema }, 'The turn ended (succeeded or interrupted): exactly what the blocking call returns.'),
-    ev('turn.failed', { code: z.string(), message: z.string(), turn: TurnSchema }, 'The turn failed; `code` says why.'),
+    ev(
+      'turn.finished',
+      { turn: ref(TurnSchema, 'The ended turn.') },
+      'The turn ended (succeeded or interrupted): exactly what the blocking call returns.',
+    ),
+    ev(
+      'turn.failed',
+      {
+        code: z.string().openapi(d('The turn error code (see the table above), as in `turn.error.code`.')),
+        message: z.string().openapi(d('What went wrong, for a person.')),
+        turn: ref(TurnSchema, 'The failed turn.'),
+      },
+      'The turn failed; `code` says why.',
+    ),
   ])
-  .openapi('StreamEvent');
+  .openapi('StreamEvent', { description: 'An event of a turn’s Server-Sent Events stream, by `type`.' });
 
 export const TurnAcceptedSchema = z
   .object({
-    turn_id: z.uuid(),
-    session_id: z.uuid(),
-    status: z.enum(['queued', 'running']),
-    links: z.object({ turn: z.string(), events: z.string() }),
+    turn_id: z.uuid().openapi(d('The new turn.')),
+    session_id: z.uuid().openapi(d('Its session.')),
+    status: z.enum(['queued', 'running']).openapi(d('`queued` when it waits behind a running turn.')),
+    links: z
+      .object({
+        turn: z.string().openapi(d('GET this path for the turn (poll until it ends).')),
+        events: z.string().openapi(d('GET this path for its event stream.')),
+      })
+      .openapi(d('Where to follow the turn.')),
   })
-  .openapi('TurnAccepted');
+  .openapi('TurnAccepted', { description: 'A turn started in the background (`background: true`).' });
 
 export const PermissionDecisionBody = z
   .object({
-    decision: z.enum(['allow', 'deny']),
+    decision: z.enum(['allow', 'deny']).openapi(d('Let the tool run, or refuse it.')),
     message: z.string().max(2000).optional().openapi({ description: 'Shown to the model when denying.' }),
     updated_input: z.record(z.string(), z.unknown()).optional().openapi({ description: 'Run the tool with this input instead.' }),
   })
   .strict()
-  .openapi('PermissionDecision');
+  .openapi('PermissionDecision', { description: 'A person’s answer to a `permission.requested` event.' });
 
 export const PermissionParams = z.object({
   id: SessionIdParam.shape.id,
-  request_id: z.uuid().openapi({ param: { name: 'request_id', in: 'path' } }),
+  request_id: z.uuid().openapi({ param: { name: 'request_id', in: 'path' }, description: 'The `request_id` of a `permission.requested` event.' }),
 });
 
 export const EventsQuery = z.object({

@@ -6,6 +6,8 @@ import { sweepLocalTranscripts } from './local-files.js';
 const DAY_MS = 86_400_000;
 /** Sessions purged per store call; a long backlog goes in several. */
 const BATCH = 200;
+/** Purged session ids named in the purge's log line (`sessions` counts them all). */
+const MAX_LOGGED_IDS = 50;
 
 export interface RetentionDeps {
   store: RetentionStore;
@@ -35,7 +37,9 @@ export class RetentionService {
   /** Purges now (or, dry, reports what would go). One purge at a time per instance. */
   purge(opts: { dryRun: boolean; accountId?: string }): Promise<PurgeResult> {
     if (opts.dryRun) return this.run(opts);
-    this.running ??= this.run(opts).finally(() => (this.running = null));
+    this.running ??= this.run(opts)
+      .then((r) => this.logged(r, opts.accountId))
+      .finally(() => (this.running = null));
     return this.running;
   }
 
@@ -49,14 +53,21 @@ export class RetentionService {
   /** Runs the purge every `intervalMs` (unref'd); returns a stop function. */
   schedule(intervalMs: number): () => void {
     const tick = () =>
-      void this.purge({ dryRun: false })
-        .then((r) => {
-          if (r.sessions > 0 || r.localFiles > 0) this.deps.log.info({ ...r, sessionIds: undefined }, 'retention purge');
-        })
-        .catch((err: unknown) => this.deps.log.error({ err }, 'retention purge failed'));
+      void this.purge({ dryRun: false }).catch((err: unknown) => this.deps.log.error({ err }, 'retention purge failed'));
     const timer = setInterval(tick, intervalMs);
     timer.unref();
     return () => clearInterval(timer);
+  }
+
+  /** A purge that removed anything is logged, whoever started it (the schedule, the admin API, the CLI). */
+  private logged(r: PurgeResult, accountId: string | undefined): PurgeResult {
+    if (r.sessions > 0 || r.localFiles > 0) {
+      const { sessions, turns, events, entries, bytes, localFiles, sessionIds } = r;
+      const account = accountId ? { account_id: accountId } : {};
+      const ids = sessionIds.slice(0, MAX_LOGGED_IDS);
+      this.deps.log.info({ sessions, turns, events, entries, bytes, local_files: localFiles, ...account, session_ids: ids }, 'retention purge');
+    }
+    return r;
   }
 
   private async run({ dryRun, accountId }: { dryRun: boolean; accountId?: string }): Promise<PurgeResult> {

@@ -76,7 +76,7 @@ export class WarmPool {
       this.sessions.set(id, session);
       this.spawns++;
       const reason = existing ? 'rebuild' : session.resumed ? 'resume' : 'new_session';
-      this.log.info({ session_id: id, pid: session.pid, reason, warm: this.sessions.size }, 'agent process spawned');
+      this.log.info({ session_id: id, agent_pid: session.pid, reason, warm: this.sessions.size }, 'agent process spawned');
       return session;
     } catch (err) {
       this.release(id);
@@ -101,7 +101,7 @@ export class WarmPool {
     this.rss.delete(session.sessionId);
     if (session.crashed) {
       this.crashes++;
-      this.log.warn({ session_id: session.sessionId, pid: session.pid }, 'agent process exited unexpectedly');
+      this.log.warn({ session_id: session.sessionId, agent_pid: session.pid }, 'agent process exited unexpectedly');
     }
     this.wake();
   }
@@ -112,7 +112,7 @@ export class WarmPool {
     this.sessions.delete(id);
     this.rss.delete(id);
     this.evictions[reason]++;
-    this.log.info({ session_id: id, pid: session.pid, reason, turns: session.turnsServed }, 'agent process evicted');
+    this.log.info({ session_id: id, agent_pid: session.pid, reason, turns: session.turnsServed }, 'agent process evicted');
     await session.close();
   }
 

@@ -213,7 +213,7 @@ export class AgentRuntime {
     const cwd = path.join(this.opts.workspacesDir, workspaceNameFor(req.accountId));
     await mkdir(cwd, { recursive: true });
     const resume = await this.opts.transcripts.exists(this.projectKey(req.accountId), req.sessionId);
-    const log = this.opts.log.child({ session_id: req.sessionId });
+    const log = this.opts.log.child({ session_id: req.sessionId, account_id: req.accountId });
     return new WarmSession(
       req.sessionId,
       fingerprint,

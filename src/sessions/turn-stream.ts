@@ -20,6 +20,7 @@ export class TurnStream {
     private readonly log: EventLog,
     private readonly hub: Hub,
     private readonly now: () => number,
+    /** The turn's own logger (its bindings carry turn_id). */
     private readonly logger: Logger,
   ) {}
 
@@ -42,7 +43,7 @@ export class TurnStream {
           await this.log.append(this.turnId, batch, this.now());
         } catch (err) {
           // The turn goes on and is recorded; only its replay has a hole. Say so loudly.
-          this.logger.error({ err, turn_id: this.turnId, lost: batch.length }, 'could not write turn events');
+          this.logger.error({ err, lost: batch.length }, 'could not write turn events');
         }
         this.hub.notify(turnKey(this.turnId));
       }

@@ -1,4 +1,5 @@
 import { randomUUID, type UUID } from 'node:crypto';
+import type { Logger } from 'pino';
 import type { Control, ControlRequest } from '../cluster/control.js';
 import { sessionKey, turnKey, type Hub } from '../cluster/hub.js';
 import {
@@ -21,6 +22,7 @@ import { StoreConflictError } from '../store/types.js';
 import type { AdmissionRefusal, EventLog, IfBusy, LostTurn, TurnOutcome, TurnQueue, TurnRecord } from '../store/types.js';
 import { turnCostUsd } from './cost.js';
 import type { SessionDeps, SessionService } from './service.js';
+import type { TurnEnd, TurnObserver } from './turn-observer.js';
 import { TurnStream } from './turn-stream.js';
 import { terminalEvent, turnView } from './views.js';
 
@@ -61,6 +63,10 @@ export interface TurnServiceOptions {
   maxMessageBytes: number;
   /** Throws `BudgetExceededError` when the account has spent a budget. */
   checkBudget(accountId: string, limits: Limits): Promise<void>;
+  /** Told how every turn ended (metrics). */
+  observer?: TurnObserver;
+  /** Put message text (the prompt, the answer) in the turn's log lines (LOG_MESSAGES). */
+  logMessages?: boolean;
 }
 
 /** Limits of 0 mean "unlimited"; the queue compares counts against a number. */
@@ -72,6 +78,10 @@ interface LocalTurn {
   running: boolean;
   /** Set by an interrupt that came before the turn reached the agent. */
   interruptRequested: boolean;
+  /** The turn's logger: every line carries its session_id, turn_id and account_id. */
+  log: Logger;
+  /** Ms from the turn starting to run to its first text.delta. */
+  firstTokenMs?: number;
 }
 
 const TITLE_MAX = 80;
@@ -134,12 +144,18 @@ export class TurnService {
     if (admitted.interrupt?.instanceId) {
       const { instanceId: owner, turnId: running } = admitted.interrupt;
       control.call(owner, { op: 'interrupt', sessionId, turnId: running }).catch((err: unknown) => {
-        this.deps.log.warn({ err, session_id: sessionId, turn_id: running }, 'could not interrupt the running turn');
+        const ids = { session_id: sessionId, turn_id: running, account_id: input.accountId };
+        this.deps.log.warn({ err, ...ids }, 'could not interrupt the running turn');
       });
     }
     const immediate = admitted.turn.status === 'running';
-    this.local.set(turnId, { sessionId, running: immediate, interruptRequested: false });
-    const stream = new TurnStream(turnId, this.deps.events, hub, clock.now, this.deps.log);
+    const log = this.deps.log.child({ session_id: sessionId, turn_id: turnId, account_id: input.accountId });
+    log.info(
+      { queued: !immediate, new_session: !input.sessionId, message_bytes: bytes, ...this.text('message', input.message) },
+      'turn admitted',
+    );
+    this.local.set(turnId, { sessionId, running: immediate, interruptRequested: false, log });
+    const stream = new TurnStream(turnId, this.deps.events, hub, clock.now, log);
     const go = immediate ? Promise.resolve({ previousRunner: admitted.previousRunner ?? null }) : this.waitForGo(turnId, sessionId);
     const done = this.complete(turnId, { ...input, ...turnLimits }, sessionId, go, stream).finally(() => {
       this.local.delete(turnId);
@@ -172,6 +188,7 @@ export class TurnService {
     const turn = this.local.get(req.turnId);
     if (!turn?.running || turn.sessionId !== req.sessionId) return false;
     turn.interruptRequested = true;
+    turn.log.info('turn interrupt requested');
     await this.deps.runtime.interrupt(req.sessionId);
     return true;
   }
@@ -210,6 +227,7 @@ export class TurnService {
     for (const turn of this.local.values()) {
       if (!turn.running) continue;
       turn.interruptRequested = true;
+      turn.log.warn('stopping the turn: this instance was declared lost and the turn failed elsewhere');
       void this.deps.runtime.interrupt(turn.sessionId);
     }
   }
@@ -263,6 +281,7 @@ export class TurnService {
     stream: TurnStream,
   ): Promise<{ turn: TurnRecord }> {
     const { catalog, clock } = this.deps;
+    let outcome: TurnOutcome | null = null;
     try {
       const ready = await go;
       let turn: TurnRecord;
@@ -270,7 +289,7 @@ export class TurnService {
         turn = ready.ended;
       } else {
         this.local.get(turnId)!.running = true;
-        const outcome = await this.run(turnId, input, sessionId, ready.previousRunner, stream);
+        outcome = await this.run(turnId, input, sessionId, ready.previousRunner, stream);
         turn = await catalog.finishTurn(turnId, outcome, clock.now()).catch(async (err: unknown) => {
           // Another instance declared this one lost and failed the turn meanwhile: that stands.
           const recorded = err instanceof StoreConflictError ? await catalog.getTurn(input.accountId, sessionId, turnId) : null;
@@ -280,10 +299,14 @@ export class TurnService {
       }
       const { type, data } = terminalEvent(turn);
       stream.emit(type, data);
+      this.logEnd(turnId, turn);
+      this.observe(turnId, input.accountId, turn, outcome);
       return { turn };
     } catch (err) {
       // Recording the turn failed (the store, most likely): its stream must still end, never hang.
       stream.emit('turn.failed', { code: 'internal_error', message: `The turn could not be recorded: ${(err as Error).message}` });
+      this.turnLog(turnId).error({ err }, 'the turn could not be recorded');
+      this.observe(turnId, input.accountId, { status: 'failed', errorCode: 'internal_error' }, outcome);
       throw err;
     } finally {
       await stream.flush();
@@ -297,13 +320,16 @@ export class TurnService {
     previousRunner: string | null,
     stream: TurnStream,
   ): Promise<TurnOutcome> {
-    const { runtime, log, control } = this.deps;
+    const { runtime, control } = this.deps;
     try {
       if (this.local.get(turnId)?.interruptRequested) return emptyOutcome('interrupted', null, 'Interrupted before it started.');
       const session = await this.sessions.get(input.accountId, sessionId);
       stream.emit('turn.started', { turn_id: turnId, session_id: sessionId });
+      this.turnLog(turnId).info('turn started');
       // What the SDK's running total already counts: not the turns a fork copied from its source.
       const sdkCostSoFar = session.costUsd - session.inheritedCostUsd;
+      const runStart = performance.now();
+      const local = this.local.get(turnId);
       const r = await runtime.runTurn({
         accountId: session.accountId,
         sessionId,
@@ -318,7 +344,10 @@ export class TurnService {
         uuid: turnId,
         // Another instance ran the previous turn: a warm process here has not seen it.
         stale: previousRunner !== control.instanceId,
-        onEvent: ({ type, ...data }: AgentEvent) => stream.emit(type, data),
+        onEvent: ({ type, ...data }: AgentEvent) => {
+          if (type === 'text.delta' && local && local.firstTokenMs === undefined) local.firstTokenMs = performance.now() - runStart;
+          stream.emit(type, data);
+        },
       });
       return {
         status: r.status,
@@ -335,9 +364,62 @@ export class TurnService {
       };
     } catch (err) {
       // A bug below us must still end the turn in the catalog, never leave it "running".
-      log.error({ err, session_id: sessionId }, 'turn failed unexpectedly');
+      this.turnLog(turnId).error({ err }, 'turn failed unexpectedly');
       return emptyOutcome('failed', 'agent_error', `The turn failed: ${(err as Error).message}`);
     }
+  }
+
+  /** Tells the observer how a turn ended; an observer's failure never touches the turn. */
+  private observe(
+    turnId: string,
+    accountId: string,
+    turn: Pick<TurnRecord, 'status' | 'errorCode'>,
+    outcome: TurnOutcome | null,
+  ): void {
+    const observer = this.opts.observer;
+    if (!observer || (turn.status !== 'succeeded' && turn.status !== 'failed' && turn.status !== 'interrupted')) return;
+    const end: TurnEnd = {
+      accountId,
+      status: turn.status,
+      model: outcome?.model ?? null,
+      usage: outcome?.usage ?? zeroUsage(),
+      costUsd: outcome?.costUsd ?? 0,
+      durationMs: outcome ? outcome.durationMs : null,
+      errorCode: turn.errorCode,
+      firstTokenMs: this.local.get(turnId)?.firstTokenMs ?? null,
+    };
+    try {
+      observer.onTurnEnd(end);
+    } catch (err) {
+      this.deps.log.warn({ err, turn_id: turnId }, 'turn observer failed');
+    }
+  }
+
+  /** The turn's logger (session_id, turn_id, account_id); once the turn is gone, the service's. */
+  private turnLog(turnId: string): Logger {
+    return this.local.get(turnId)?.log ?? this.deps.log.child({ turn_id: turnId });
+  }
+
+  /** `{ [key]: text }` only with LOG_MESSAGES: message text is user data and stays out of logs. */
+  private text(key: string, text: string): Record<string, string> {
+    return this.opts.logMessages ? { [key]: text } : {};
+  }
+
+  /** The turn's closing line: how it ended and what it cost (its answer only with LOG_MESSAGES). */
+  private logEnd(turnId: string, turn: TurnRecord): void {
+    const fields = {
+      status: turn.status,
+      ...(turn.errorCode ? { error_code: turn.errorCode, error_message: turn.errorMessage } : {}),
+      duration_ms: turn.durationMs,
+      num_turns: turn.numTurns,
+      cost_usd: turn.costUsd,
+      input_tokens: turn.usage.input_tokens,
+      output_tokens: turn.usage.output_tokens,
+      ...this.text('response', turn.responseText),
+    };
+    const log = this.turnLog(turnId);
+    if (turn.status === 'failed') log.warn(fields, 'turn finished');
+    else log.info(fields, 'turn finished');
   }
 
   private refusal(reason: AdmissionRefusal, sessionId: string, limits: Limits): DomainError {

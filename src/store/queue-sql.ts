@@ -62,7 +62,7 @@ export const lostTurnsQuery = (db: Db, liveSince: number) =>
   db
     .selectFrom('turns')
     .innerJoin('sessions', 'sessions.id', 'turns.session_id')
-    .select(['turns.id', 'turns.session_id', 'sessions.account_id'])
+    .select(['turns.id', 'turns.session_id', 'sessions.account_id', 'turns.instance_id'])
     .where('turns.status', 'in', ACTIVE_TURN)
     .where((eb) =>
       eb.or([
@@ -71,10 +71,11 @@ export const lostTurnsQuery = (db: Db, liveSince: number) =>
       ]),
     );
 
-export const lostTurnFromRow = (r: { id: string; session_id: string; account_id: string }): LostTurn => ({
+export const lostTurnFromRow = (r: { id: string; session_id: string; account_id: string; instance_id: string | null }): LostTurn => ({
   turnId: r.id,
   sessionId: r.session_id,
   accountId: r.account_id,
+  instanceId: r.instance_id,
 });
 
 /** Sessions among `ids` that are `running` but have no active turn left: back to idle. */

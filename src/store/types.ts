@@ -243,6 +243,8 @@ export interface LostTurn {
   sessionId: string;
   /** The session's account, so the caller can read the turn scoped by account. */
   accountId: string;
+  /** The instance that had the turn (null: none had claimed it). */
+  instanceId?: string | null;
 }
 
 /**
@@ -316,6 +318,8 @@ export interface Store {
   readonly bus: StoreBus | null;
   /** Liveness of the database (for /ready). */
   ping(): Promise<void>;
+  /** This code's migrations the database has not recorded as applied (for /ready); [] when current. */
+  pendingMigrations(): Promise<string[]>;
   close(): Promise<void>;
 }
 

@@ -1,10 +1,10 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { freePort } from '../helpers/ports.js';
 
 const DB_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const CLI = path.resolve('dist/src/cli.js');
@@ -24,14 +24,6 @@ function cliJson(args: string[], env: Record<string, string>): any {
   return JSON.parse(r.stdout);
 }
 
-/** A port nobody listens on right now: the OS picks one for a throwaway listener, which we close. */
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
-  const { port } = srv.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => srv.close(() => resolve()));
-  return port;
-}
 
 /** `claude-agent-api serve` as a real process; every one is stopped in afterEach, even after a failure. */
 const servers: Array<{ proc: ChildProcess; exited: Promise<number | null> }> = [];

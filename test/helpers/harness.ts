@@ -4,9 +4,10 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { serve } from '@hono/node-server';
-import pino from 'pino';
+import pino, { type DestinationStream } from 'pino';
 import { startMockModel, type MockModel } from '../../mock-model/server.js';
 import { loadConfig, type Config } from '../../src/config/config.js';
+import { createLogger } from '../../src/log.js';
 import { createServer, type Server } from '../../src/server.js';
 import { startFakeOpenMeteo, type FakeOpenMeteo } from '../tools/fake-open-meteo.js';
 
@@ -66,14 +67,18 @@ export class TestClock {
 }
 
 /** The whole service in-process (real SQLite, real SDK + `claude`) on a real HTTP port. */
-export async function startTestServer(env: Record<string, string> = {}, opts: { clock?: TestClock } = {}): Promise<TestServer> {
+export async function startTestServer(
+  env: Record<string, string> = {},
+  /** logStream: the server's logs go there, through the real logger (src/log.ts), at LOG_LEVEL. */
+  opts: { clock?: TestClock; logStream?: DestinationStream } = {},
+): Promise<TestServer> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'caa-test-'));
   const mock = await startMockModel();
   const weather = await startFakeOpenMeteo();
   const config = loadConfig({ ...testEnv(dataDir, mock, weather), ...env });
   const server = await createServer({
     config,
-    log: pino({ level: config.log.level }),
+    log: opts.logStream ? createLogger(config.log, opts.logStream) : pino({ level: config.log.level }),
     ...(opts.clock ? { clock: { now: opts.clock.now } } : {}),
   });
   const http = serve({ fetch: server.app.fetch, port: 0, hostname: '127.0.0.1' });

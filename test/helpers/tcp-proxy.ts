@@ -4,7 +4,9 @@ import type { AddressInfo } from 'node:net';
 /**
  * A plain TCP proxy on 127.0.0.1 in front of a test server, so a test can cut the browser's
  * connections mid-stream (`cutAll`) while the proxy keeps listening: the page reconnects through
- * the same URL, as it would after a network blip.
+ * the same URL, as it would after a network blip. `pause` takes the target away entirely (no
+ * listener, every connection cut: connecting is refused, like a database that went down) until
+ * `resume` listens again on the same port.
  */
 export interface TcpProxy {
   url: string;
@@ -15,6 +17,12 @@ export interface TcpProxy {
   readonly open: number;
   /** Destroys every open client + upstream socket pair, keeps listening; returns how many pairs it cut. */
   cutAll(): number;
+  /** Stops listening and cuts every connection; new connections are refused until `resume`. */
+  pause(): Promise<void>;
+  /** Listens again, on the same port. */
+  resume(): Promise<void>;
+  /** True while listening (not paused or closed). */
+  readonly listening: boolean;
   close(): Promise<void>;
 }
 
@@ -42,10 +50,15 @@ export async function startProxy(targetPort: number, targetHost = '127.0.0.1'): 
     upstream.on('close', end);
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
+  const listen = (at: number) =>
+    new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(at, '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  await listen(0);
   const port = (server.address() as AddressInfo).port;
 
   const cutAll = () => {
@@ -69,7 +82,21 @@ export async function startProxy(targetPort: number, targetHost = '127.0.0.1'): 
       return pairs.size;
     },
     cutAll,
+    get listening() {
+      return server.listening;
+    },
+    async pause() {
+      if (!server.listening) return;
+      // close() stops accepting at once but waits for open connections: cut them.
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      cutAll();
+      await closed;
+    },
+    async resume() {
+      if (!server.listening) await listen(port);
+    },
     async close() {
+      if (!server.listening) return void cutAll();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       cutAll();
       await closed;

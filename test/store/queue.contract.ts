@@ -210,7 +210,7 @@ export function turnQueueContract(name: string, factory: () => Promise<QueueHarn
 
       const lost = await s.queue.failLost(T0 + 10_000, { code: 'instance_lost', message: 'gone' }, T0 + 20_001);
       expect(lost.map((t) => t.turnId).sort()).toEqual(['b1', 'b2']);
-      expect(lost.every((t) => t.accountId === 'acc' && t.sessionId === 's2')).toBe(true);
+      expect(lost.every((t) => t.accountId === 'acc' && t.sessionId === 's2' && t.instanceId === 'B')).toBe(true);
       expect(await s.catalog.getTurn('acc', 's2', 'b1')).toMatchObject({ status: 'failed', errorCode: 'instance_lost', finishedAt: T0 + 20_001 });
       expect(await s.catalog.getSession('acc', 's2')).toMatchObject({ status: 'idle' });
       expect(await s.catalog.getSession('acc', 's1')).toMatchObject({ status: 'running' });
@@ -230,7 +230,7 @@ export function turnQueueContract(name: string, factory: () => Promise<QueueHarn
       await admitOk('t1', { instanceId: 'old' });
       await s.queue.registerInstance('new', 'host:/data', T0 + 1);
       const lost = await s.queue.failLost(0, { code: 'server_restarted', message: 'restarted' }, T0 + 2);
-      expect(lost).toEqual([{ turnId: 't1', sessionId: 's1', accountId: 'acc' }]);
+      expect(lost).toEqual([{ turnId: 't1', sessionId: 's1', accountId: 'acc', instanceId: 'old' }]);
       expect(await s.queue.heartbeat('new', T0 + 3)).toBe(true);
       expect(await s.queue.heartbeat('old', T0 + 3)).toBe(false);
     });

@@ -154,6 +154,20 @@ describe('sqlite specifics', () => {
     await expect(store.ping()).rejects.toThrow();
   });
 
+  it('pendingMigrations is empty once open, and names a migration whose record is missing', async () => {
+    const t = await temp();
+    const store = await t.open();
+    await expect(store.pendingMigrations()).resolves.toEqual([]);
+    // As if this code shipped a migration the database has not run: forget the latest one's record.
+    const db = new Database(t.path);
+    const { name } = db.prepare('select max(name) as name from kysely_migration').get() as { name: string };
+    db.prepare('delete from kysely_migration where name = ?').run(name);
+    db.close();
+    await expect(store.pendingMigrations()).resolves.toEqual([name]);
+    await store.close();
+    await expect(store.pendingMigrations()).rejects.toThrow();
+  });
+
   it('two processes appending to one session lose nothing and keep per-writer order', async () => {
     const t = await temp();
     await (await t.open()).close(); // migrate first so the children race only on appends

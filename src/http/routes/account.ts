@@ -6,7 +6,7 @@ import type { ApiApp } from '../app.js';
 import { LimitsSchema, StorageStatsSchema, UsageQuery, UsageReportSchema } from '../schemas-accounts.js';
 import { limitsView, statsView, usageRowView, usageTotals } from '../views-accounts.js';
 import { account, authErrors, json } from './helpers.js';
-import { ErrorSchema } from '../schemas.js';
+import { ErrorSchema, ref } from '../schemas.js';
 
 /** What an account can see about itself: its limits, usage and storage. */
 
@@ -16,7 +16,15 @@ const me = createRoute({
   operationId: 'account.get',
   summary: 'The calling account and the limits in force for it',
   responses: {
-    200: json(z.object({ id: z.string(), limits: LimitsSchema }).openapi('CurrentAccount'), 'The account'),
+    200: json(
+      z
+        .object({
+          id: z.string().openapi({ description: 'Account id.' }),
+          limits: ref(LimitsSchema, 'The limits in force: the account’s own, else the server’s defaults (null = unlimited).'),
+        })
+        .openapi('CurrentAccount'),
+      'The account',
+    ),
     ...authErrors,
   },
 });

@@ -43,7 +43,7 @@ const listAccounts = createRoute({
   path: '/v1/admin/accounts',
   operationId: 'admin.accounts.list',
   summary: 'List accounts',
-  responses: { 200: json(z.object({ accounts: z.array(AccountSchema) }), 'Every account'), ...adminErrors },
+  responses: { 200: json(z.object({ accounts: z.array(AccountSchema).openapi({ description: 'Every account.' }) }), 'Every account'), ...adminErrors },
 });
 const getAccount = createRoute({
   method: 'get',
@@ -75,7 +75,7 @@ const listKeys = createRoute({
   operationId: 'admin.keys.list',
   summary: 'List an account’s keys (prefixes only)',
   request: { params: AccountParam },
-  responses: { 200: json(z.object({ keys: z.array(ApiKeySchema) }), 'The keys'), ...adminErrors },
+  responses: { 200: json(z.object({ keys: z.array(ApiKeySchema).openapi({ description: 'The account’s keys, revoked ones included.' }) }), 'The keys'), ...adminErrors },
 });
 const revokeKey = createRoute({
   method: 'delete',

@@ -28,6 +28,8 @@ export interface StreamDeps extends FollowDeps {
   /** Events of a turn that ended longer ago than this are gone (410). */
   retentionMs: number;
   log: Logger;
+  /** Told when an event stream opens and closes (the caa_stream_clients gauge). */
+  clients?: { opened(): void; closed(): void };
 }
 
 const sse = { 'text/event-stream': { schema: StreamEventSchema } };
@@ -120,8 +122,11 @@ export function registerMessageRoutes(app: ApiApp, sessions: SessionService, tur
       ...(input.max_turns !== undefined ? { maxTurns: input.max_turns } : {}),
       ...(input.max_budget_usd !== undefined ? { maxBudgetUsd: input.max_budget_usd } : {}),
     });
+    c.set('turnId', started.turnId);
     if (input.background) {
-      started.done.catch((err: unknown) => deps.log.error({ err, turn_id: started.turnId }, 'background turn failed'));
+      started.done.catch((err: unknown) =>
+        deps.log.error({ err, session_id: sessionId, turn_id: started.turnId, account_id: accountId }, 'background turn failed'),
+      );
       const base = `/v1/sessions/${sessionId}/turns/${started.turnId}`;
       const status = started.immediate ? 'running' : 'queued';
       return c.json({ turn_id: started.turnId, session_id: sessionId, status, links: { turn: base, events: `${base}/events` } } as const, 202);
@@ -187,15 +192,20 @@ function streamTurn(
       aborted.abort();
       if (!ended) onDisconnect?.();
     });
-    for await (const item of followTurn(target, afterSeq, deps, { heartbeatMs: deps.heartbeatMs, signal: aborted.signal })) {
-      if (item.kind === 'heartbeat') {
-        await stream.write(': keep-alive\n\n');
-        continue;
+    deps.clients?.opened();
+    try {
+      for await (const item of followTurn(target, afterSeq, deps, { heartbeatMs: deps.heartbeatMs, signal: aborted.signal })) {
+        if (item.kind === 'heartbeat') {
+          await stream.write(': keep-alive\n\n');
+          continue;
+        }
+        const { seq, type, data } = item.event;
+        await stream.writeSSE({ id: String(seq), event: type, data: JSON.stringify({ id: seq, type, ...data }) });
       }
-      const { seq, type, data } = item.event;
-      await stream.writeSSE({ id: String(seq), event: type, data: JSON.stringify({ id: seq, type, ...data }) });
+      ended = true;
+    } finally {
+      deps.clients?.closed();
     }
-    ended = true;
   });
 }
 

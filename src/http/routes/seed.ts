@@ -31,7 +31,7 @@ const getSession = createRoute({
   operationId: 'seed.getSession',
   summary: 'The full conversation of a session (seed API)',
   request: {
-    params: z.object({ session_id: z.uuid().openapi({ param: { name: 'session_id', in: 'path' } }) }),
+    params: z.object({ session_id: z.uuid().openapi({ param: { name: 'session_id', in: 'path' }, description: 'Session id (a UUID).' }) }),
   },
   responses: {
     200: { content: { 'application/json': { schema: SeedSessionSchema } }, description: 'The conversation' },
@@ -50,6 +50,8 @@ export function registerSeedRoutes(app: ApiApp, sessions: SessionService, turns:
       message,
       ifBusy: if_busy,
     });
+    c.set('sessionId', turn.sessionId);
+    c.set('turnId', turn.id);
     return c.json(chatView(turn), 200);
   });
 

@@ -108,6 +108,7 @@ export function registerSessionRoutes(app: ApiApp, sessions: SessionService): vo
     const { system_prompt, approval_tools, ...input } = c.req.valid('json') ?? {};
     const { accountId, limits } = account(c);
     const s = await sessions.create(accountId, { ...input, systemPrompt: system_prompt, approvalTools: approval_tools }, limits.maxSessions);
+    c.set('sessionId', s.id);
     return c.json(sessionView(s), 201);
   });
 

@@ -10,7 +10,7 @@ import type { ApiApp, ApiEnv } from '../app.js';
  * open session, so reload and back/forward work), its hashed assets under `/assets`. The page may
  * run only its own scripts and talk only to this origin, so model output can never load anything.
  */
-const CSP = [
+export const CSP = [
   "default-src 'self'",
   "script-src 'self'",
   "style-src 'self' 'unsafe-inline'",

@@ -23,6 +23,20 @@ export function migrationProvider(backend: Backend): MigrationProvider {
 }
 
 /**
+ * Which of this code's migrations `recorded` (the names in Kysely's `kysely_migration` table)
+ * lacks: what /ready reports as pending. Names recorded that this code does not know (a newer
+ * instance migrated ahead during a rolling deploy) are not a problem and are ignored.
+ */
+export async function pendingMigrations(backend: Backend, recorded: Iterable<string>): Promise<string[]> {
+  const done = new Set(recorded);
+  const known = Object.keys(await migrationProvider(backend).getMigrations()).sort();
+  return known.filter((name) => !done.has(name));
+}
+
+/** Kysely's bookkeeping table (default name), in the store's schema. */
+export const MIGRATION_TABLE = 'kysely_migration';
+
+/**
  * Brings the database to the latest schema and returns the migrations it applied. Throws the
  * first migration error so a store never opens on a half-migrated schema.
  *

@@ -1,6 +1,6 @@
 import { Kysely, PostgresDialect, sql, CompiledQuery } from 'kysely';
 import pg from 'pg';
-import { migrateToLatest } from '../migrations/index.js';
+import { MIGRATION_TABLE, migrateToLatest, pendingMigrations } from '../migrations/index.js';
 import type { Database as Schema } from '../schema.js';
 import type { Store } from '../types.js';
 import { PostgresAccounts } from './accounts.js';
@@ -34,7 +34,7 @@ export interface PostgresStoreOptions {
  * holds the lock. test/store/postgres.test.ts opens one fresh schema from several stores at once.
  */
 export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Store> {
-  const pool = new pg.Pool({ connectionString: opts.url, max: opts.poolSize ?? 10 });
+  const pool = new pg.Pool({ connectionString: opts.url, max: opts.poolSize ?? 10, Client: TimedClient });
   // An idle pooled client whose connection drops emits 'error' on the pool; unhandled, that
   // would crash the process. The pool discards the client and the next query reconnects (or
   // fails, which ping() reports), so there is nothing more to do here.
@@ -81,12 +81,32 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Sto
     async ping() {
       await sql`select 1`.execute(db);
     },
+    async pendingMigrations() {
+      const { rows } = await sql<{ name: string }>`select name from ${sql.table(`${current}.${MIGRATION_TABLE}`)}`.execute(db);
+      return pendingMigrations('postgres', rows.map((r) => r.name));
+    },
     close() {
       // destroy() ends the pool; a second close must not call pool.end() twice (it throws).
       closed ??= bus.close().then(() => db.destroy());
       return closed;
     },
   };
+}
+
+/** How long opening one connection may take before it fails (e.g. a database host that drops packets). */
+export const CONNECT_TIMEOUT_MS = 5_000;
+
+/**
+ * A pooled connection whose connect attempt gives up after CONNECT_TIMEOUT_MS, so /ready reports an
+ * unreachable database promptly and attempts do not pile up. Set on the client, not as the pool's
+ * `connectionTimeoutMillis`: there that limit also fails queries that merely wait for a free
+ * connection under load.
+ */
+class TimedClient extends pg.Client {
+  constructor(config?: string | pg.ClientConfig) {
+    const base = typeof config === 'string' ? { connectionString: config } : config;
+    super({ ...base, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
+  }
 }
 
 /** Creates the schema if missing; two instances starting at once may both try (one loses, fine). */

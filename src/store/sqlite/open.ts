@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql } from 'kysely';
-import { migrateToLatest } from '../migrations/index.js';
+import { MIGRATION_TABLE, migrateToLatest, pendingMigrations } from '../migrations/index.js';
 import type { Database as Schema } from '../schema.js';
 import type { Store } from '../types.js';
 import { SqliteAccounts } from './accounts.js';
@@ -70,6 +70,10 @@ export async function openSqliteStore(opts: SqliteStoreOptions): Promise<Store> 
     bus: null,
     async ping() {
       runner.first(sql<{ ok: number }>`select 1 as ok`.compile(db));
+    },
+    async pendingMigrations() {
+      const rows = runner.all(sql<{ name: string }>`select name from ${sql.table(MIGRATION_TABLE)}`.compile(db));
+      return pendingMigrations('sqlite', rows.map((r) => r.name));
     },
     close() {
       // destroy() closes the handle; a second close must not throw on a closed database.

@@ -1,30 +1,18 @@
+import { ApiError, createClient, isAbortError, type AgentApiClient } from '../../../src/client/index';
 import type { History, Health, Session, SessionPage } from './types';
 
-/** A failed request: the server's `{error:{code,message,details}}`, or `network_error` (status 0). */
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly details?: Record<string, unknown>,
-  ) {
-    super(message);
-    this.name = 'ApiError';
-  }
-}
+/**
+ * The web chat's API calls: the shipped typed client (`claude-agent-api/client`), whose paths and
+ * bodies are checked against the server's OpenAPI document, with the app's sign-in rules on top.
+ * A failed request is an ApiError: the server's `{error:{code,message,details}}`, or
+ * `network_error` (status 0).
+ */
+export { ApiError };
 
-export const isAbort = (err: unknown): boolean => err instanceof DOMException && err.name === 'AbortError';
+export const isAbort = isAbortError;
 
 /** Turns a non-2xx response into an ApiError, whatever its body looks like. */
-export async function errorFrom(res: Response): Promise<ApiError> {
-  try {
-    const body = (await res.json()) as { error?: { code?: string; message?: string; details?: Record<string, unknown> } };
-    if (body.error?.code) return new ApiError(res.status, body.error.code, body.error.message ?? '', body.error.details);
-  } catch {
-    // Not JSON (a proxy's error page, say): fall through to a generic error.
-  }
-  return new ApiError(res.status, `http_${res.status}`, res.statusText || `HTTP ${res.status}`);
-}
+export const errorFrom = (res: Response): Promise<ApiError> => ApiError.fromResponse(res);
 
 export interface ListQuery {
   limit?: number;
@@ -34,16 +22,20 @@ export interface ListQuery {
 }
 
 /**
- * The typed fetch wrapper. Every /v1 call carries the API key when there is one; a 401 is
- * reported to `onUnauthorized` (the app goes back to sign-in) as well as thrown.
+ * Every /v1 call carries the API key when there is one; a 401 is reported to `onUnauthorized`
+ * (the app goes back to sign-in) as well as thrown.
  */
 export class Api {
+  private readonly client: AgentApiClient;
+
   constructor(
     private readonly getKey: () => string | null,
     private readonly onUnauthorized: (err: ApiError) => void,
-  ) {}
+  ) {
+    this.client = createClient({ baseUrl: '', apiKey: () => this.getKey() });
+  }
 
-  /** fetch with auth; throws ApiError on network failure, never on HTTP status. */
+  /** fetch with auth, for the event streams (see stream.ts); throws ApiError on network failure, never on HTTP status. */
   async raw(path: string, init: RequestInit = {}, key = this.getKey()): Promise<Response> {
     const headers = new Headers(init.headers);
     if (key) headers.set('Authorization', `Bearer ${key}`);
@@ -52,16 +44,8 @@ export class Api {
       return await fetch(path, { ...init, headers });
     } catch (err) {
       if (isAbort(err)) throw err;
-      throw new ApiError(0, 'network_error', 'The server could not be reached.');
+      throw ApiError.network(err);
     }
-  }
-
-  /** A JSON call: the parsed body, or an ApiError for any non-2xx status. */
-  async call<T>(method: string, path: string, body?: unknown, init: RequestInit = {}): Promise<T> {
-    const res = await this.raw(path, { ...init, method, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
-    if (!res.ok) throw await this.fail(res);
-    if (res.status === 204) return undefined as T;
-    return (await res.json()) as T;
   }
 
   /** Reads the error of a failed response, telling the app when the key stopped working. */
@@ -71,33 +55,46 @@ export class Api {
     return err;
   }
 
-  health = () => this.call<Health>('GET', '/health');
-  listSessions(q: ListQuery): Promise<SessionPage> {
-    const p = new URLSearchParams({ limit: String(q.limit ?? 30), archived: String(q.archived ?? false) });
-    if (q.cursor) p.set('cursor', q.cursor);
-    if (q.q) p.set('q', q.q);
-    return this.call('GET', `/v1/sessions?${p}`);
+  /** A call through the typed client, telling the app when the key stopped working. */
+  private async call<T>(run: (c: AgentApiClient) => Promise<T>): Promise<T> {
+    try {
+      return await run(this.client);
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 401) this.onUnauthorized(err);
+      throw err;
+    }
   }
-  getSession = (id: string) => this.call<Session>('GET', `/v1/sessions/${id}`);
-  createSession = () => this.call<Session>('POST', '/v1/sessions', {});
-  updateSession = (id: string, patch: { title?: string | null; tags?: string[] }) =>
-    this.call<Session>('PATCH', `/v1/sessions/${id}`, patch);
-  deleteSession = (id: string) => this.call<void>('DELETE', `/v1/sessions/${id}`);
-  setArchived = (id: string, archived: boolean) =>
-    this.call<Session>('POST', `/v1/sessions/${id}/${archived ? 'archive' : 'unarchive'}`);
-  forkSession = (id: string) => this.call<Session>('POST', `/v1/sessions/${id}/fork`, {});
-  history = (id: string, signal?: AbortSignal) =>
-    this.call<History>('GET', `/v1/sessions/${id}/messages`, undefined, signal ? { signal } : {});
-  interrupt = (id: string) => this.call<{ interrupted: boolean }>('POST', `/v1/sessions/${id}/interrupt`);
+
+  health = (): Promise<Health> => this.call((c) => c.health());
+  listSessions = (q: ListQuery): Promise<SessionPage> =>
+    this.call((c) =>
+      c.sessions.list({
+        limit: q.limit ?? 30,
+        archived: q.archived ?? false,
+        ...(q.cursor ? { cursor: q.cursor } : {}),
+        ...(q.q ? { q: q.q } : {}),
+      }),
+    );
+  getSession = (id: string): Promise<Session> => this.call((c) => c.sessions.get(id));
+  createSession = (): Promise<Session> => this.call((c) => c.sessions.create({}));
+  updateSession = (id: string, patch: { title?: string | null; tags?: string[] }): Promise<Session> =>
+    this.call((c) => c.sessions.update(id, patch));
+  deleteSession = (id: string): Promise<void> => this.call((c) => c.sessions.delete(id));
+  setArchived = (id: string, archived: boolean): Promise<Session> =>
+    this.call((c) => (archived ? c.sessions.archive(id) : c.sessions.unarchive(id)));
+  forkSession = (id: string): Promise<Session> => this.call((c) => c.sessions.fork(id, {}));
+  history = (id: string, signal?: AbortSignal): Promise<History> => this.call((c) => c.sessions.history(id, signal ? { signal } : {}));
+  interrupt = (id: string) => this.call((c) => c.interrupt(id));
   decide = (id: string, requestId: string, decision: 'allow' | 'deny', message?: string) =>
-    this.call('POST', `/v1/sessions/${id}/permissions/${requestId}`, { decision, ...(message ? { message } : {}) });
+    this.call((c) => c.approvals.decide(id, requestId, { decision, ...(message ? { message } : {}) }));
+  account = () => this.call((c) => c.account());
 }
 
 /** Checks a key (or keyless mode when null) against GET /v1/account, without side effects. */
 export async function checkKey(key: string | null): Promise<'ok' | ApiError> {
   const api = new Api(() => key, () => {});
   try {
-    await api.call('GET', '/v1/account');
+    await api.account();
     return 'ok';
   } catch (err) {
     if (err instanceof ApiError) return err;
