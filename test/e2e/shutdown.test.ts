@@ -87,7 +87,7 @@ describe('server lifecycle', () => {
     servers.push(again);
     expect(again.logs.some((l) => l.includes('killed agent processes orphaned'))).toBe(true);
     expect(await waitFor(() => agents(dataDir), (p) => p.length === 0, 2_000)).toEqual([]);
-    expect(again.logs.some((l) => l.includes('failed turns left running'))).toBe(true);
+    expect(again.logs.some((l) => l.includes('its turns were failed'))).toBe(true);
     const convo = await (await fetch(`${again.url}/v1/sessions/${sessionId}/messages`)).json();
     expect(convo.messages[3]).toMatchObject({ role: 'assistant', status: 'failed', error: { code: 'server_restarted' } });
     const next = await postJson(`${again.url}/chat`, { message: 'which fruit?', session_id: sessionId });
