@@ -2,27 +2,17 @@ import { randomUUID, type UUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Control, ControlRequest } from '../cluster/control.js';
 import { sessionKey, turnKey, type Hub } from '../cluster/hub.js';
-import {
-  MessageTooLargeError,
-  NotFoundError,
-  QueueFullError,
-  SessionArchivedError,
-  SessionBusyError,
-  ShuttingDownError,
-  TooManySessionsError,
-  TooManyTurnsError,
-  type DomainError,
-} from '../errors.js';
+import { MessageTooLargeError, NotFoundError, ShuttingDownError } from '../errors.js';
 import { AccountService } from '../accounts/service.js';
 import type { Limits } from '../accounts/limits.js';
 import type { PermissionDecision } from '../runtime/permissions.js';
-import { zeroUsage } from '../runtime/turn-mapper.js';
 import type { AgentEvent } from '../runtime/events.js';
 import { StoreConflictError } from '../store/types.js';
-import type { AdmissionRefusal, EventLog, IfBusy, LostTurn, TurnOutcome, TurnQueue, TurnRecord } from '../store/types.js';
+import type { EventLog, IfBusy, LostTurn, TurnOutcome, TurnQueue, TurnRecord } from '../store/types.js';
 import { turnCostUsd } from './cost.js';
 import type { SessionDeps, SessionService } from './service.js';
-import type { TurnEnd, TurnObserver } from './turn-observer.js';
+import type { TurnObserver } from './turn-observer.js';
+import { emptyOutcome, refusalError, titleFrom, TurnReporter } from './turn-report.js';
 import { TurnStream } from './turn-stream.js';
 import { terminalEvent, turnView } from './views.js';
 
@@ -84,7 +74,6 @@ interface LocalTurn {
   firstTokenMs?: number;
 }
 
-const TITLE_MAX = 80;
 /** A queued turn looks at its queue at least this often, whatever it hears. */
 const CLAIM_POLL_MS = 5_000;
 
@@ -99,11 +88,15 @@ export class TurnService {
   private accepting = true;
   private stopping = false;
 
+  private readonly report: TurnReporter;
+
   constructor(
     private readonly deps: TurnDeps,
     private readonly sessions: SessionService,
     private readonly opts: TurnServiceOptions,
-  ) {}
+  ) {
+    this.report = new TurnReporter({ log: deps.log, observer: opts.observer, logMessages: opts.logMessages });
+  }
 
   /** Runs one turn and returns it finished. */
   async send(input: SendMessageInput): Promise<{ turn: TurnRecord }> {
@@ -139,7 +132,7 @@ export class TurnService {
       },
       clock.now(),
     );
-    if (!admitted.ok) throw this.refusal(admitted.reason, sessionId, input.limits);
+    if (!admitted.ok) throw refusalError(admitted.reason, sessionId, input.limits, this.opts.maxQueued);
     if (admitted.superseded.length > 0) hub.notify(sessionKey(sessionId));
     if (admitted.interrupt?.instanceId) {
       const { instanceId: owner, turnId: running } = admitted.interrupt;
@@ -151,7 +144,7 @@ export class TurnService {
     const immediate = admitted.turn.status === 'running';
     const log = this.deps.log.child({ session_id: sessionId, turn_id: turnId, account_id: input.accountId });
     log.info(
-      { queued: !immediate, new_session: !input.sessionId, message_bytes: bytes, ...this.text('message', input.message) },
+      { queued: !immediate, new_session: !input.sessionId, message_bytes: bytes, ...this.report.text('message', input.message) },
       'turn admitted',
     );
     this.local.set(turnId, { sessionId, running: immediate, interruptRequested: false, log });
@@ -299,14 +292,14 @@ export class TurnService {
       }
       const { type, data } = terminalEvent(turn);
       stream.emit(type, data);
-      this.logEnd(turnId, turn);
-      this.observe(turnId, input.accountId, turn, outcome);
+      this.report.logEnd(this.turnLog(turnId), turn);
+      this.report.observe(turnId, input.accountId, turn, outcome, this.firstTokenMs(turnId));
       return { turn };
     } catch (err) {
       // Recording the turn failed (the store, most likely): its stream must still end, never hang.
       stream.emit('turn.failed', { code: 'internal_error', message: `The turn could not be recorded: ${(err as Error).message}` });
       this.turnLog(turnId).error({ err }, 'the turn could not be recorded');
-      this.observe(turnId, input.accountId, { status: 'failed', errorCode: 'internal_error' }, outcome);
+      this.report.observe(turnId, input.accountId, { status: 'failed', errorCode: 'internal_error' }, outcome, this.firstTokenMs(turnId));
       throw err;
     } finally {
       await stream.flush();
@@ -369,96 +362,14 @@ export class TurnService {
     }
   }
 
-  /** Tells the observer how a turn ended; an observer's failure never touches the turn. */
-  private observe(
-    turnId: string,
-    accountId: string,
-    turn: Pick<TurnRecord, 'status' | 'errorCode'>,
-    outcome: TurnOutcome | null,
-  ): void {
-    const observer = this.opts.observer;
-    if (!observer || (turn.status !== 'succeeded' && turn.status !== 'failed' && turn.status !== 'interrupted')) return;
-    const end: TurnEnd = {
-      accountId,
-      status: turn.status,
-      model: outcome?.model ?? null,
-      usage: outcome?.usage ?? zeroUsage(),
-      costUsd: outcome?.costUsd ?? 0,
-      durationMs: outcome ? outcome.durationMs : null,
-      errorCode: turn.errorCode,
-      firstTokenMs: this.local.get(turnId)?.firstTokenMs ?? null,
-    };
-    try {
-      observer.onTurnEnd(end);
-    } catch (err) {
-      this.deps.log.warn({ err, turn_id: turnId }, 'turn observer failed');
-    }
+  private firstTokenMs(turnId: string): number | null {
+    return this.local.get(turnId)?.firstTokenMs ?? null;
   }
 
   /** The turn's logger (session_id, turn_id, account_id); once the turn is gone, the service's. */
   private turnLog(turnId: string): Logger {
     return this.local.get(turnId)?.log ?? this.deps.log.child({ turn_id: turnId });
   }
-
-  /** `{ [key]: text }` only with LOG_MESSAGES: message text is user data and stays out of logs. */
-  private text(key: string, text: string): Record<string, string> {
-    return this.opts.logMessages ? { [key]: text } : {};
-  }
-
-  /** The turn's closing line: how it ended and what it cost (its answer only with LOG_MESSAGES). */
-  private logEnd(turnId: string, turn: TurnRecord): void {
-    const fields = {
-      status: turn.status,
-      ...(turn.errorCode ? { error_code: turn.errorCode, error_message: turn.errorMessage } : {}),
-      duration_ms: turn.durationMs,
-      num_turns: turn.numTurns,
-      cost_usd: turn.costUsd,
-      input_tokens: turn.usage.input_tokens,
-      output_tokens: turn.usage.output_tokens,
-      ...this.text('response', turn.responseText),
-    };
-    const log = this.turnLog(turnId);
-    if (turn.status === 'failed') log.warn(fields, 'turn finished');
-    else log.info(fields, 'turn finished');
-  }
-
-  private refusal(reason: AdmissionRefusal, sessionId: string, limits: Limits): DomainError {
-    switch (reason) {
-      case 'session_not_found':
-        return new NotFoundError('session', sessionId);
-      case 'archived':
-        return new SessionArchivedError(sessionId);
-      case 'too_many_sessions':
-        return new TooManySessionsError(limits.maxSessions);
-      case 'busy':
-        return new SessionBusyError(sessionId);
-      case 'queue_full':
-        return new QueueFullError(sessionId, this.opts.maxQueued);
-      case 'too_many_turns':
-        return new TooManyTurnsError(limits.maxConcurrentTurns);
-    }
-  }
-}
-
-/** The outcome of a turn that never reached the agent (or failed around it). */
-function emptyOutcome(status: 'interrupted' | 'failed', errorCode: string | null, message: string): TurnOutcome {
-  return {
-    status,
-    responseText: '',
-    toolCalls: [],
-    usage: zeroUsage(),
-    costUsd: 0,
-    durationMs: 0,
-    numTurns: 0,
-    errorCode,
-    errorMessage: message,
-    model: null,
-  };
-}
-
-function titleFrom(message: string): string {
-  const line = message.trim().split('\n')[0] ?? '';
-  return line.length > TITLE_MAX ? `${line.slice(0, TITLE_MAX - 1)}…` : line || 'New session';
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

@@ -1,21 +1,13 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { freePort } from '../helpers/ports.js';
+import { cli, freePort, serve as startServe, stop, waitForHealth, type Served } from '../helpers/cli.js';
 
 const DB_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const CLI = path.resolve('dist/src/cli.js');
 const KEY_SHAPE = /^caa_[A-Za-z0-9_-]{43}$/;
 const NIL_UUID = '00000000-0000-0000-0000-000000000000';
-
-/** Runs the built CLI with exactly `env` (plus PATH), as an operator would. */
-function cli(args: string[], env: Record<string, string>) {
-  const r = spawnSync(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, encoding: 'utf8' });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 /** Runs the CLI, insists it succeeded (showing stderr if not), and parses its JSON output. */
 function cliJson(args: string[], env: Record<string, string>): any {
@@ -26,46 +18,12 @@ function cliJson(args: string[], env: Record<string, string>): any {
 
 
 /** `claude-agent-api serve` as a real process; every one is stopped in afterEach, even after a failure. */
-const servers: Array<{ proc: ChildProcess; exited: Promise<number | null> }> = [];
-
-function serve(env: Record<string, string>) {
-  const proc = spawn(process.execPath, [CLI, 'serve'], {
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? os.tmpdir(), LOG_LEVEL: 'silent', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  proc.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  proc.stdout!.resume();
-  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
-  const server = { proc, exited, stderr: () => stderr };
-  servers.push(server);
-  return server;
-}
-
-/** Polls /health until it answers 200; fails early (with the server's stderr) if the process dies. */
-async function waitForHealth(server: ReturnType<typeof serve>, port: number, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let died = false;
-  void server.exited.then(() => (died = true));
-  while (Date.now() < deadline) {
-    if (died) throw new Error(`server exited with ${server.proc.exitCode} before answering /health:\n${server.stderr()}`);
-    const res = await fetch(`http://127.0.0.1:${port}/health`, { signal: AbortSignal.timeout(2_000) }).catch(() => null);
-    if (res?.status === 200) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`no answer from /health within ${timeoutMs} ms:\n${server.stderr()}`);
-}
-
-/** SIGTERM, then wait for the exit; SIGKILL if it hangs so a broken shutdown cannot leak a process. */
-async function stop(server: { proc: ChildProcess; exited: Promise<number | null> }): Promise<number | null> {
-  if (server.proc.exitCode === null && server.proc.signalCode === null) server.proc.kill('SIGTERM');
-  const killer = setTimeout(() => server.proc.kill('SIGKILL'), 15_000);
-  try {
-    return await server.exited;
-  } finally {
-    clearTimeout(killer);
-  }
-}
+const servers: Served[] = [];
+const serve = (env: Record<string, string>) => {
+  const served = startServe(env);
+  servers.push(served);
+  return served;
+};
 
 /**
  * The operator's whole flow on one store: account with limits, key, listing, revoking, then the

@@ -1,17 +1,15 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../helpers/ports.js';
+import { CLI, cli as runCli, freePort } from '../helpers/cli.js';
 
 /**
  * Every command of the built CLI: `--help` exits 0 and says what it does; a wrong argument exits 2
  * with a clear message on stderr (before touching any store). The happy paths of the store
  * commands are in accounts.test.ts and migrate.test.ts; `mock-model`'s is here.
  */
-
-const CLI = path.resolve('dist/src/cli.js');
 
 let dataDir: string;
 beforeAll(async () => {
@@ -22,14 +20,7 @@ afterAll(async () => {
 });
 
 /** Runs the built CLI with a private DATA_DIR and nothing else from this environment but PATH. */
-function cli(args: string[], env: Record<string, string> = {}) {
-  const r = spawnSync(process.execPath, [CLI, ...args], {
-    env: { PATH: process.env.PATH ?? '', DATA_DIR: dataDir, ...env },
-    encoding: 'utf8',
-    timeout: 30_000,
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const cli = (args: string[], env: Record<string, string> = {}) => runCli(args, { DATA_DIR: dataDir, ...env }, 30_000);
 
 /** Each command, and a phrase of its description that `--help` must show. */
 const COMMANDS: Array<[string[], RegExp]> = [

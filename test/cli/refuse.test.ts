@@ -1,9 +1,8 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { freePort } from '../helpers/ports.js';
+import { cli, exitWithin, freePort, serve as startServe, stop, waitForHealth, type Served } from '../helpers/cli.js';
 
 /**
  * A server reachable from other machines must not run the agent for anyone who finds the port:
@@ -11,79 +10,16 @@ import { freePort } from '../helpers/ports.js';
  * key exists. These run the built CLI as separate processes, as an operator would.
  */
 
-const CLI = path.resolve('dist/src/cli.js');
 /** Long enough for the config check (32 characters at least). */
 const ADMIN_KEY = 'a'.repeat(40);
 
-/** Runs the built CLI with exactly `env` (plus PATH), as an operator would. */
-function cli(args: string[], env: Record<string, string>) {
-  const r = spawnSync(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, encoding: 'utf8' });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-
-interface Served {
-  proc: ChildProcess;
-  /** Resolves with the exit code once the process is gone. */
-  exited: Promise<number | null>;
-  stderr(): string;
-}
-
 /** Every server started here; afterEach stops the ones still running, even when a test failed. */
 const servers: Served[] = [];
-
-/** `claude-agent-api serve` with exactly `env` (plus PATH, HOME and silent logs). */
-function serve(env: Record<string, string>): Served {
-  const proc = spawn(process.execPath, [CLI, 'serve'], {
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? os.tmpdir(), LOG_LEVEL: 'silent', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  proc.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  proc.stdout!.resume();
-  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
-  const served = { proc, exited, stderr: () => stderr };
+const serve = (env: Record<string, string>) => {
+  const served = startServe(env);
   servers.push(served);
   return served;
-}
-
-/** The exit code, or a failure if the process is still running after `ms` (a refusal is quick). */
-async function exitWithin(served: Served, ms: number): Promise<number | null> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`still running after ${ms} ms:\n${served.stderr()}`)), ms);
-  });
-  try {
-    return await Promise.race([served.exited, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** Polls /health until it answers; fails early (with the server's stderr) if the process dies. */
-async function waitForHealth(served: Served, port: number, timeoutMs = 30_000): Promise<Response> {
-  const deadline = Date.now() + timeoutMs;
-  let died = false;
-  void served.exited.then(() => (died = true));
-  while (Date.now() < deadline) {
-    if (died) throw new Error(`server exited with ${served.proc.exitCode} before answering /health:\n${served.stderr()}`);
-    const res = await fetch(`http://127.0.0.1:${port}/health`, { signal: AbortSignal.timeout(2_000) }).catch(() => null);
-    if (res) return res;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`no answer from /health within ${timeoutMs} ms:\n${served.stderr()}`);
-}
-
-/** SIGTERM, then wait for the exit; SIGKILL if it hangs so a broken shutdown cannot leak a process. */
-async function stop(served: Served): Promise<number | null> {
-  if (served.proc.exitCode === null && served.proc.signalCode === null) served.proc.kill('SIGTERM');
-  const killer = setTimeout(() => served.proc.kill('SIGKILL'), 15_000);
-  try {
-    return await served.exited;
-  } finally {
-    clearTimeout(killer);
-  }
-}
+};
 
 describe('serve on a non-loopback HOST', () => {
   const dirs: string[] = [];

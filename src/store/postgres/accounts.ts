@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import { FOUND_KEY_COLUMNS, KEY_COLUMNS, accountFromRow, foundKeyFromRow, keyFromRow } from '../account-rows.js';
+import { accountPatchValues } from '../account-sql.js';
 import { StoreConflictError, StoreNotFoundError } from '../errors.js';
 import type { Database } from '../schema.js';
 import type { AccountLimits, AccountRecord, Accounts, ApiKeyRecord, NewApiKey } from '../types.js';
@@ -45,10 +46,7 @@ export class PostgresAccounts implements Accounts {
   }
 
   async update(id: string, patch: { name?: string; limits?: AccountLimits }): Promise<AccountRecord | null> {
-    const set = {
-      ...(patch.name !== undefined ? { name: patch.name } : {}),
-      ...(patch.limits !== undefined ? { limits: JSON.stringify(patch.limits) } : {}),
-    };
+    const set = accountPatchValues(patch);
     if (Object.keys(set).length === 0) return this.get(id);
     try {
       const row = await this.#db.updateTable('accounts').set(set).where('id', '=', id).returningAll().executeTakeFirst();
