@@ -708,10 +708,21 @@ describe('web chat: sign-in', () => {
     await page.getByTestId('sidebar').waitFor({ state: 'visible' });
     await send(page, 'Before the revocation');
     await ended(page, 1);
+    // A turn's end makes the page refresh the session and the sidebar: let that land first.
+    await page.getByTestId('session-totals').filter({ hasText: /^\s*1 turn\b/ }).waitFor();
 
     await t.server.accounts.revokeKey(account.id, created.record.id);
-    await send(page, 'After the revocation');
-    await page.getByTestId('signin-form').waitFor({ state: 'visible' });
+    // The page's next request meets the revoked key: this message, or (rarely) a refresh of its own
+    // that was still on its way, which takes the composer away first.
+    const signin = page.getByTestId('signin-form');
+    const input = page.getByTestId('composer-input');
+    await input.fill('After the revocation', { timeout: 5_000 }).then(
+      () => input.press('Enter'),
+      async (err: unknown) => {
+        if (!(await signin.isVisible())) throw err;
+      },
+    );
+    await signin.waitFor({ state: 'visible' });
     const error = page.getByTestId('signin-error');
     await error.waitFor({ state: 'visible' });
     expect(norm(await error.textContent())).toMatch(/revoked|not accepted/i);
