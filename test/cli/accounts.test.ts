@@ -4,6 +4,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { cli, freePort, serve as startServe, stop, waitForHealth, type Served } from '../helpers/cli.js';
+import { testSchema } from '../helpers/schemas.js';
 
 const DB_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const KEY_SHAPE = /^caa_[A-Za-z0-9_-]{43}$/;
@@ -71,9 +72,8 @@ function happyPath(env: Record<string, string>) {
 }
 
 describe('claude-agent-api accounts / keys / stats / purge', () => {
-  // Not `e2e_…`: every vitest run's global setup drops those, so a run started alongside this one
-  // (another file, another engineer) would drop the schema between two CLI calls. We drop it ourselves.
-  const schema = `cliacct_${process.pid}`;
+  // This run's own schema (see helpers/schemas.ts), dropped here as well so each test starts empty.
+  const schema = testSchema(`cliacct_${process.pid}`);
   const dropSchema = async () => {
     const admin = new pg.Client({ connectionString: DB_URL });
     await admin.connect();

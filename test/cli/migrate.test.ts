@@ -4,11 +4,12 @@ import path from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cli } from '../helpers/cli.js';
+import { testSchema } from '../helpers/schemas.js';
 
 const DB_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 describe('claude-agent-api migrate', () => {
-  const schema = `e2e_cli_${process.pid}`;
+  const schema = testSchema(`cli_${process.pid}`);
   const dirs: string[] = [];
   afterAll(async () => {
     await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));

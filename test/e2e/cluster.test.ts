@@ -9,6 +9,7 @@ import { postJson, spawnServer, type ServerProcess } from '../helpers/process.js
 import { processesWithEnv, waitFor } from '../helpers/procs.js';
 import { readSse, type SseEvent } from '../helpers/sse.js';
 import { startFakeOpenMeteo, type FakeOpenMeteo } from '../tools/fake-open-meteo.js';
+import { testSchema } from '../helpers/schemas.js';
 
 const DB_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const LEASE_TTL_MS = 3_000;
@@ -19,7 +20,7 @@ const LEASE_TTL_MS = 3_000;
  * instance costs its in-flight turn, never the session.
  */
 describe('two instances on one PostgreSQL', () => {
-  const schema = `cluster_${process.pid}_${Date.now().toString(36)}`;
+  const schema = testSchema(`cluster_${process.pid}`);
   const admin = new pg.Client({ connectionString: DB_URL });
   let mock: MockModel;
   let weather: FakeOpenMeteo;

@@ -4,12 +4,13 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { historyOf, startTestServer, type TestServer } from '../helpers/harness.js';
 import { streamMessage } from '../helpers/sse.js';
+import { testSchema } from '../helpers/schemas.js';
 
 const URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 /** The whole service on PostgreSQL (DATABASE_URL): sessions, resume from the store, streams. */
 describe('the service on PostgreSQL', () => {
-  const schema = `e2e_${process.pid}_${Date.now().toString(36)}`;
+  const schema = testSchema(`pg_${process.pid}`);
   const admin = new pg.Client({ connectionString: URL });
   let t: TestServer;
   const env = { DATABASE_URL: URL, DATABASE_SCHEMA: schema };

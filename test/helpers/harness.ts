@@ -9,6 +9,7 @@ import { startMockModel, type MockModel } from '../../mock-model/server.js';
 import { loadConfig, type Config } from '../../src/config/config.js';
 import { createLogger } from '../../src/log.js';
 import { createServer, type Server } from '../../src/server.js';
+import { testSchema } from './schemas.js';
 import { startFakeOpenMeteo, type FakeOpenMeteo } from '../tools/fake-open-meteo.js';
 
 /** The mock model echoes how many messages of history it was sent: `[history: N messages]`. */
@@ -17,14 +18,13 @@ export const historyOf = (text: string) => Number(/\[history: (\d+) messages\]/.
 /**
  * With TEST_STORE=postgres (the `postgres` test project) every test server runs on PostgreSQL, in
  * a schema of its own named after its data directory, so a restarted server finds its data again.
- * test/global-setup.ts drops these schemas.
+ * test/global-setup.ts drops these schemas (see helpers/schemas.ts).
  */
-export const TEST_SCHEMA_PREFIX = 'e2e_';
 function storeEnv(dataDir: string): Record<string, string> {
   if (process.env.TEST_STORE !== 'postgres') return {};
   return {
     DATABASE_URL: process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
-    DATABASE_SCHEMA: `${TEST_SCHEMA_PREFIX}${createHash('sha256').update(dataDir).digest('hex').slice(0, 16)}`,
+    DATABASE_SCHEMA: testSchema(`e2e_${createHash('sha256').update(dataDir).digest('hex').slice(0, 16)}`),
   };
 }
 

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/harness.js';
 import { waitFor } from '../helpers/procs.js';
 import { startProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
+import { testSchema } from '../helpers/schemas.js';
 
 /**
  * /ready on PostgreSQL, whichever project runs this file: the database goes away (the TCP proxy
@@ -11,7 +12,7 @@ import { startProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
  */
 
 const DB_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const SCHEMA = `e2e_ready_${process.pid}`;
+const SCHEMA = testSchema(`ready_${process.pid}`);
 
 type ReadyBody = { status?: string; error?: { code: string; message: string }; checks?: Record<string, string> };
 
