@@ -134,6 +134,27 @@ const envSchema = z.object({
   MOCK_MODEL_PORT: int(0).pipe(z.number().max(65535)),
   MOCK_MODEL_TOKEN_DELAY_MS: int(0),
 
+  // The sandbox around every agent process (see src/sandbox/ and the README's "Sandbox" section).
+  /** auto: sandbox when bubblewrap works, else refuse built-in tools; required: refuse to start without it; off: no sandbox. */
+  SANDBOX: z.enum(['auto', 'required', 'off']).default('auto'),
+  SANDBOX_BWRAP_PATH: z.string().min(1).default('/usr/bin/bwrap'),
+  SANDBOX_SOCAT_PATH: z.string().min(1).default('/usr/bin/socat'),
+  /** The unprivileged user agent processes run as on the host (nobody). */
+  SANDBOX_UID: int(65534, 1),
+  SANDBOX_GID: int(65534, 1),
+  /** Processes (RLIMIT_NPROC) one sandbox may hold at once. */
+  SANDBOX_MAX_PROCESSES: int(256, 16),
+  /** Address space per process (RLIMIT_AS), MiB. */
+  SANDBOX_MEMORY_MB: int(4096, 512),
+  /** CPU time per process (RLIMIT_CPU), seconds. */
+  SANDBOX_CPU_SECONDS: int(3600, 10),
+  /** Largest file a sandboxed process may write (RLIMIT_FSIZE), MiB. */
+  SANDBOX_FILE_SIZE_MB: int(1024, 1),
+  /** Extra host paths bound read-only into every sandbox (the code of stdio MCP servers). */
+  SANDBOX_READONLY_PATHS: list,
+  /** session: each session has its own workspace; account: one shared by the account's sessions. */
+  WORKSPACE_SCOPE: z.enum(['session', 'account']).default('session'),
+
   // Passed through to the agent's child process so the binary can run; never anything else.
   PATH: z.string().default('/usr/local/bin:/usr/bin:/bin'),
   HOME: z.string().default('/tmp'),
@@ -156,6 +177,26 @@ function toConfig(env: z.infer<typeof envSchema>) {
     claudeConfigDir: path.join(dataDir, 'claude'),
     /** One stable working directory per account lives below this. */
     workspacesDir: path.join(dataDir, 'workspaces'),
+    /** One working directory per session lives below this (WORKSPACE_SCOPE=session). */
+    sessionWorkspacesDir: path.join(dataDir, 'session-workspaces'),
+    workspaceScope: env.WORKSPACE_SCOPE,
+    /** The gateway's unix socket (the agents' only way to the model). */
+    gatewaySocket: path.join(dataDir, 'run', 'gateway.sock'),
+    sandbox: {
+      mode: env.SANDBOX,
+      bwrapPath: env.SANDBOX_BWRAP_PATH,
+      socatPath: env.SANDBOX_SOCAT_PATH,
+      uid: env.SANDBOX_UID,
+      gid: env.SANDBOX_GID,
+      limits: {
+        processes: env.SANDBOX_MAX_PROCESSES,
+        memoryBytes: env.SANDBOX_MEMORY_MB * 1024 * 1024,
+        cpuSeconds: env.SANDBOX_CPU_SECONDS,
+        fileBytes: env.SANDBOX_FILE_SIZE_MB * 1024 * 1024,
+        openFiles: 4096,
+      },
+      readOnlyPaths: env.SANDBOX_READONLY_PATHS.map((p) => path.resolve(p)),
+    },
     log: {
       level: env.LOG_LEVEL,
       pretty: env.LOG_PRETTY ?? env.NODE_ENV === 'development',

@@ -2,7 +2,7 @@ import { randomUUID, type UUID } from 'node:crypto';
 import { query, type CanUseTool, type Options, type PermissionResult, type Query, type SDKMessage } from '@anthropic-ai/claude-agent-sdk';
 import type { Logger } from 'pino';
 import type { TurnErrorCode } from '../errors.js';
-import { ChildHandle } from './child-process.js';
+import { ChildHandle, type Launcher } from './child-process.js';
 import type { AgentEvent } from './events.js';
 import { Inbox } from './inbox.js';
 import { TurnMapper, type TurnResult } from './turn-mapper.js';
@@ -86,11 +86,12 @@ export class WarmSession {
     gate: PermissionGate,
     private readonly log: Logger,
     onExit: (session: WarmSession) => void,
+    launch?: Launcher,
   ) {
     this.child = new ChildHandle((data) => {
       this.stderr.push(data);
       if (this.stderr.length > 50) this.stderr.shift();
-    });
+    }, launch);
     const canUseTool: CanUseTool = (tool, input, opts) => gate(tool, input, opts, this.current);
     this.q = query({ prompt: this.inbox, options: { ...options, canUseTool, spawnClaudeCodeProcess: this.child.spawn } });
     this.budgetUsd = options.maxBudgetUsd;
