@@ -1,7 +1,7 @@
 import type { UUID } from 'node:crypto';
 import { cp, mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { forkSession, type Options, type SessionStore } from '@anthropic-ai/claude-agent-sdk';
+import { forkSession, type HookCallback, type Options, type SessionStore } from '@anthropic-ai/claude-agent-sdk';
 import type { Logger } from 'pino';
 import type { TranscriptStore } from '../store/types.js';
 import type { ToolRegistry } from '../tools/registry.js';
@@ -261,12 +261,17 @@ export class AgentRuntime {
       await prepareSandbox(cfg, run);
       const t = gateway.grant({ sessionId: req.sessionId, accountId: req.accountId });
       token = t;
-      launch = (o) => ({
-        ...sandboxCommand(cfg, { ...run, readOnly: [path.dirname(o.command)] }, o.command, o.args),
-        env: { ...o.env, ANTHROPIC_API_KEY: t, ANTHROPIC_BASE_URL: `http://127.0.0.1:${BRIDGE_PORT}`, HOME: SANDBOX_HOME, TMPDIR: '/tmp' },
-        uid: cfg.uid,
-        gid: cfg.gid,
-      });
+      launch = (o) => {
+        const dir = o.env.CLAUDE_CONFIG_DIR;
+        const resumeConfigDir = dir && dir !== run.configDir ? dir : undefined;
+        const readOnly = [path.dirname(o.command)];
+        return {
+          ...sandboxCommand(cfg, { ...run, readOnly, ...(resumeConfigDir ? { resumeConfigDir } : {}) }, o.command, o.args),
+          env: { ...o.env, ANTHROPIC_API_KEY: t, ANTHROPIC_BASE_URL: `http://127.0.0.1:${BRIDGE_PORT}`, HOME: SANDBOX_HOME, TMPDIR: '/tmp' },
+          uid: cfg.uid,
+          gid: cfg.gid,
+        };
+      };
     }
     const session = new WarmSession(
       req.sessionId,
@@ -374,6 +379,9 @@ export class AgentRuntime {
       mcpServers: this.mcpServers(token),
       // Running as root rules out bypassPermissions; 'default' sends every call to canUseTool (gate).
       permissionMode: 'default',
+      // The CLI approves some calls by itself (reads inside its cwd) without asking canUseTool; this
+      // hook sends every call to the gate, so approval rules and path checks see all of them.
+      hooks: { PreToolUse: [{ hooks: [askTheGate] }] },
       // canUseTool would otherwise offer the model a tool to ask the user questions mid-turn.
       disallowedTools: ['AskUserQuestion'],
       mcpServersDelivery: 'initialize',
@@ -382,6 +390,10 @@ export class AgentRuntime {
     };
   }
 }
+
+const askTheGate: HookCallback = async () => ({
+  hookSpecificOutput: { hookEventName: 'PreToolUse', permissionDecision: 'ask', permissionDecisionReason: 'Every tool call is decided by the server.' },
+});
 
 /** The store's methods bound to it, so they can be spread into a wrapper. */
 function bindAll(store: TranscriptStore): TranscriptStore {

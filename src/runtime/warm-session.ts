@@ -71,6 +71,9 @@ export class WarmSession {
   private current: ActiveTurn | null = null;
   private dead = false;
   private closing = false;
+  /** The CLI said `system/init` at least once (a sandbox that failed to start never does). */
+  private started = false;
+  private readonly sandboxed: boolean;
   /** The SDK's running cost total as last reported; starts at what the transcript had saved. */
   private cumulativeCostUsd: number;
 
@@ -92,6 +95,7 @@ export class WarmSession {
       this.stderr.push(data);
       if (this.stderr.length > 50) this.stderr.shift();
     }, launch);
+    this.sandboxed = launch !== undefined;
     const canUseTool: CanUseTool = (tool, input, opts) => gate(tool, input, opts, this.current);
     this.q = query({ prompt: this.inbox, options: { ...options, canUseTool, spawnClaudeCodeProcess: this.child.spawn } });
     this.budgetUsd = options.maxBudgetUsd;
@@ -215,10 +219,14 @@ export class WarmSession {
       const tail = this.stderr.join('').trim().split('\n').slice(-3).join(' | ');
       const reason = error instanceof Error ? error.message.split('\n')[0] : 'the process exited';
       if (!this.closing || !turn.failure) this.log.error({ err: error, stderr: tail }, 'agent process died during a turn');
-      this.end(turn, turn.mapper.partial(turn.failure ?? {
+      const neverStarted = this.sandboxed && !this.started && !this.closing;
+      this.end(turn, turn.mapper.partial(turn.failure ?? (neverStarted ? {
+        code: 'sandbox_unavailable',
+        message: `The agent's sandbox failed to start${tail ? `: ${tail}` : ''}. The session is intact; retry, or ask the operator to check the sandbox (see /health).`,
+      } : {
         code: 'agent_crashed',
         message: `The agent process died during the turn (${reason})${tail ? `: ${tail}` : ''}.`,
-      }));
+      })));
     }
   }
 
@@ -228,7 +236,10 @@ export class WarmSession {
     }
     const turn = this.current;
     if (!turn) return; // informational frames after a result belong to no turn
-    if (message.type === 'system' && message.subtype === 'init') turn.markInitialised();
+    if (message.type === 'system' && message.subtype === 'init') {
+      this.started = true;
+      turn.markInitialised();
+    }
     const result = turn.mapper.handle(message);
     if (!result) return;
     const answered = (message as { user_message_uuid?: string }).user_message_uuid;

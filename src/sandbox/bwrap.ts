@@ -20,6 +20,12 @@ export interface SandboxSpec {
   configDir: string;
   /** This account's transcript folder under configDir, bound read-write (created beforehand). */
   transcriptDir: string;
+  /**
+   * Set when the SDK resumes from our SessionStore: it materialises the transcript into a fresh
+   * config dir of its own (under the host's tmpdir) and points CLAUDE_CONFIG_DIR there. That dir
+   * holds only this session, so it is bound whole instead of configDir.
+   */
+  resumeConfigDir?: string;
   /** HOME inside the sandbox (a tmpfs). */
   home: string;
   /** The gateway's unix socket on the host, and where it appears inside. */
@@ -65,7 +71,8 @@ export function bwrapArgs(spec: SandboxSpec): string[] {
   for (const p of spec.readOnly) a.push('--ro-bind', p, p);
   // Order matters: a later mount covers an earlier one, so the private dirs come after the binds.
   a.push('--tmpfs', spec.home);
-  a.push('--tmpfs', spec.configDir, '--bind', spec.transcriptDir, spec.transcriptDir);
+  if (spec.resumeConfigDir) a.push('--bind', spec.resumeConfigDir, spec.resumeConfigDir);
+  else a.push('--tmpfs', spec.configDir, '--bind', spec.transcriptDir, spec.transcriptDir);
   a.push('--bind', spec.workspace, spec.workspace);
   a.push('--ro-bind', spec.gatewaySocket, SANDBOX_GATEWAY_SOCKET);
   a.push('--chdir', spec.workspace);

@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { chownSync, readdirSync } from 'node:fs';
 import { chown, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { sandboxArgv, type SandboxLimits, type SandboxSpec } from './bwrap.js';
@@ -60,6 +61,8 @@ export interface SandboxRun {
   transcriptDir: string;
   gatewaySocket: string;
   readOnly: string[];
+  /** See SandboxSpec.resumeConfigDir. */
+  resumeConfigDir?: string;
 }
 
 /** Prepares the host side of one sandbox: its writable directories, owned by the sandbox user. */
@@ -72,12 +75,14 @@ export async function prepareSandbox(cfg: SandboxConfig, run: SandboxRun): Promi
 
 /** The command that starts `command args` inside the sandbox of `run`. */
 export function sandboxCommand(cfg: SandboxConfig, run: SandboxRun, command: string, args: string[]): { file: string; argv: string[] } {
+  if (run.resumeConfigDir) chownTree(run.resumeConfigDir, cfg.uid, cfg.gid);
   const spec: SandboxSpec = {
     bwrapPath: cfg.bwrapPath,
     socatPath: cfg.socatPath,
     workspace: run.workspace,
     configDir: run.configDir,
     transcriptDir: run.transcriptDir,
+    ...(run.resumeConfigDir ? { resumeConfigDir: run.resumeConfigDir } : {}),
     home: SANDBOX_HOME,
     gatewaySocket: run.gatewaySocket,
     readOnly: [...new Set([...run.readOnly, ...cfg.readOnlyPaths].map((p) => path.resolve(p)))],
@@ -91,3 +96,13 @@ export function sandboxCommand(cfg: SandboxConfig, run: SandboxRun, command: str
 export const SANDBOX_HOME = '/home/agent';
 /** The bridge's port on the sandbox's own loopback (no other network exists there). */
 export const BRIDGE_PORT = 8790;
+
+/** Hands a (small: one session's resume material) directory tree to the sandbox user. */
+function chownTree(dir: string, uid: number, gid: number): void {
+  chownSync(dir, uid, gid);
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) chownTree(p, uid, gid);
+    else if (!e.isSymbolicLink()) chownSync(p, uid, gid);
+  }
+}

@@ -17,6 +17,8 @@ export interface AgentRunner {
   deleteLocalTranscript(accountId: string, sessionId: string): Promise<void>;
   /** Copies a stored transcript (through `upToMessageId`, inclusive; all when absent) to a new session id. */
   forkTranscript(accountId: string, sessionId: string, upToMessageId: string | undefined): Promise<string>;
+  /** Gives a fork a copy of its source's workspace files. */
+  copyWorkspace(accountId: string, fromSessionId: string, toSessionId: string): Promise<void>;
   stats(): Promise<PoolStats>;
   close(): Promise<void>;
 }
@@ -135,6 +137,7 @@ export class SessionService {
     }
     // A session that never reached the model has no transcript: its fork starts empty too.
     const forkId = entries.length > 0 ? await this.deps.runtime.forkTranscript(accountId, id, upTo) : randomUUID();
+    await this.deps.runtime.copyWorkspace(accountId, id, forkId);
     const fork = {
       id: forkId,
       accountId,
@@ -154,6 +157,7 @@ export class SessionService {
     } catch (err) {
       // The catalog refused (limit, or the source went): the copied transcript must not linger.
       await this.deps.transcripts.delete({ projectKey, sessionId: forkId });
+      await this.deps.runtime.deleteLocalTranscript(accountId, forkId);
       throw err;
     }
   }
