@@ -139,9 +139,9 @@ const envSchema = z.object({
   SANDBOX: z.enum(['auto', 'required', 'off']).default('auto'),
   SANDBOX_BWRAP_PATH: z.string().min(1).default('/usr/bin/bwrap'),
   SANDBOX_SOCAT_PATH: z.string().min(1).default('/usr/bin/socat'),
-  /** The unprivileged user agent processes run as on the host (nobody). */
-  SANDBOX_UID: int(65534, 1),
-  SANDBOX_GID: int(65534, 1),
+  /** The unprivileged user agent processes run as on the host; default nobody (65534) when the server is root, else the server's own user. */
+  SANDBOX_UID: z.coerce.number().int().min(1).optional(),
+  SANDBOX_GID: z.coerce.number().int().min(1).optional(),
   /** Processes (RLIMIT_NPROC) one sandbox may hold at once. */
   SANDBOX_MAX_PROCESSES: int(256, 16),
   /** Address space per process (RLIMIT_AS), MiB. */
@@ -186,8 +186,9 @@ function toConfig(env: z.infer<typeof envSchema>) {
       mode: env.SANDBOX,
       bwrapPath: env.SANDBOX_BWRAP_PATH,
       socatPath: env.SANDBOX_SOCAT_PATH,
-      uid: env.SANDBOX_UID,
-      gid: env.SANDBOX_GID,
+      // Root is exempt from RLIMIT_NPROC and could undo the sandbox's limits, so it never runs agents.
+      uid: env.SANDBOX_UID ?? (process.getuid?.() === 0 ? 65534 : (process.getuid?.() ?? 65534)),
+      gid: env.SANDBOX_GID ?? (process.getgid?.() === 0 ? 65534 : (process.getgid?.() ?? 65534)),
       limits: {
         processes: env.SANDBOX_MAX_PROCESSES,
         memoryBytes: env.SANDBOX_MEMORY_MB * 1024 * 1024,

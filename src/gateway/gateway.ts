@@ -101,6 +101,10 @@ export class Gateway {
     const up = lib.request(target, { method: req.method, headers }, (upRes) => {
       res.writeHead(upRes.statusCode ?? 502, upRes.headers);
       upRes.pipe(res);
+      // An upstream that breaks mid-body must break the agent's response too, not leave it hanging.
+      upRes.on('close', () => {
+        if (!upRes.complete) res.destroy();
+      });
     });
     up.on('error', (err) => {
       this.opts.log.warn({ err: err.message, target: target.origin }, 'gateway upstream failed');

@@ -69,13 +69,13 @@ export interface SandboxRun {
 export async function prepareSandbox(cfg: SandboxConfig, run: SandboxRun): Promise<void> {
   for (const dir of [run.workspace, run.transcriptDir]) {
     await mkdir(dir, { recursive: true });
-    await chown(dir, cfg.uid, cfg.gid);
+    if (isRoot()) await chown(dir, cfg.uid, cfg.gid);
   }
 }
 
 /** The command that starts `command args` inside the sandbox of `run`. */
 export function sandboxCommand(cfg: SandboxConfig, run: SandboxRun, command: string, args: string[]): { file: string; argv: string[] } {
-  if (run.resumeConfigDir) chownTree(run.resumeConfigDir, cfg.uid, cfg.gid);
+  if (run.resumeConfigDir && isRoot()) chownTree(run.resumeConfigDir, cfg.uid, cfg.gid);
   const spec: SandboxSpec = {
     bwrapPath: cfg.bwrapPath,
     socatPath: cfg.socatPath,
@@ -96,6 +96,9 @@ export function sandboxCommand(cfg: SandboxConfig, run: SandboxRun, command: str
 export const SANDBOX_HOME = '/home/agent';
 /** The bridge's port on the sandbox's own loopback (no other network exists there). */
 export const BRIDGE_PORT = 8790;
+
+/** Only root can (and needs to) hand directories to the sandbox user; otherwise it is the server's own. */
+const isRoot = () => process.getuid?.() === 0;
 
 /** Hands a (small: one session's resume material) directory tree to the sandbox user. */
 function chownTree(dir: string, uid: number, gid: number): void {
