@@ -144,7 +144,7 @@ const envSchema = z.object({
   SANDBOX_GID: z.coerce.number().int().min(1).optional(),
   /** Processes (RLIMIT_NPROC) one sandbox may hold at once. */
   SANDBOX_MAX_PROCESSES: int(256, 16),
-  /** Address space per process (RLIMIT_AS), MiB. */
+  /** Writable memory per process (RLIMIT_DATA: heap and private writable mappings), MiB. */
   SANDBOX_MEMORY_MB: int(4096, 512),
   /** CPU time per process (RLIMIT_CPU), seconds. */
   SANDBOX_CPU_SECONDS: int(3600, 10),

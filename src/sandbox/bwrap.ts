@@ -42,7 +42,11 @@ export interface SandboxSpec {
 export interface SandboxLimits {
   /** RLIMIT_NPROC: processes of the sandbox's user (counted per user namespace). */
   processes: number;
-  /** RLIMIT_AS per process, bytes. */
+  /**
+   * RLIMIT_DATA per process, bytes: heap and private writable mappings. Not RLIMIT_AS: address-space
+   * reservations (a WebAssembly instance reserves ~10 GiB) would break node and the CLI long before
+   * any real memory is used.
+   */
   memoryBytes: number;
   /** RLIMIT_CPU per process, seconds. */
   cpuSeconds: number;
@@ -98,7 +102,7 @@ export function sandboxArgv(spec: SandboxSpec, command: string, args: string[]):
       '--',
       '/usr/bin/prlimit',
       `--nproc=${l.processes}`,
-      `--as=${l.memoryBytes}`,
+      `--data=${l.memoryBytes}`,
       `--cpu=${l.cpuSeconds}`,
       `--fsize=${l.fileBytes}`,
       `--nofile=${l.openFiles}`,

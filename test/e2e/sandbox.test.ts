@@ -42,7 +42,7 @@ describe('sandbox escape matrix', () => {
     });
     await new Promise<void>((r) => canary.listen(0, '127.0.0.1', () => r()));
     canaryPort = (canary.address() as net.AddressInfo).port;
-    t = await startTestServer({ CLAUDE_BUILTIN_TOOLS: TOOLS, ADMIN_API_KEY: ADMIN_KEY, ANTHROPIC_API_KEY: MODEL_KEY, APPROVAL_TIMEOUT: '2s' });
+    t = await startTestServer({ CLAUDE_BUILTIN_TOOLS: TOOLS, ADMIN_API_KEY: ADMIN_KEY, ANTHROPIC_API_KEY: MODEL_KEY, APPROVAL_TIMEOUT: '2s', SANDBOX_MEMORY_MB: '2048' });
     expect((await t.json('GET', '/health')).body.sandbox).toEqual({ kind: 'bubblewrap', mode: 'auto' });
     a = await createTenant(t, 'attacker');
     b = await createTenant(t, 'victim');
@@ -211,8 +211,21 @@ except OSError as e:
     expect(Number(/after (\d+)/.exec(flood.result)![1])).toBeLessThan(300);
     // The flood's paused children hold the sandbox's process slots until it ends; another session is unaffected.
     const s2 = await a.newSession();
-    const hog = await a.tool(s2, 'Bash', { command: 'python3 -c "a = bytearray(8 * 1024**3)" 2>&1 | tail -1', timeout: 60_000 });
-    expect(hog.result).toContain('MemoryError');
+    // Touches every page it takes (real memory, not just reservations) until the limit stops it.
+    const hog = await a.tool(s2, 'Bash', {
+      command: `python3 -c "
+chunks = []
+try:
+    while len(chunks) < 64:
+        chunks.append(b'x' * (128 << 20))
+    print('no limit: held', len(chunks) * 128, 'MiB')
+except MemoryError:
+    print('MemoryError after', len(chunks) * 128, 'MiB')
+"`,
+      timeout: 60_000,
+    });
+    expect(hog.result).toMatch(/MemoryError after \d+ MiB/);
+    expect(Number(/after (\d+)/.exec(hog.result)![1])).toBeLessThanOrEqual(2048);
     expect((await t.json('GET', '/health')).status).toBe(200);
     expect((await b.say(sb, 'are you ok?')).status).toBe('succeeded');
     // Deleting the session takes its paused children along.
