@@ -510,6 +510,23 @@ export interface components {
                 /** @description Agent processes that died unexpectedly. */
                 crashes: number;
             };
+            /** @description The sandbox in force. */
+            sandbox: components["schemas"]["SandboxStatus"];
+        };
+        /** @description The sandbox in force on this instance. */
+        SandboxStatus: {
+            /**
+             * @description `bubblewrap`: every agent process is sandboxed; `none`: no sandbox available, built-in tools and stdio MCP servers are refused; `off`: SANDBOX=off, agents run unsandboxed.
+             * @enum {string}
+             */
+            kind: "bubblewrap" | "none" | "off";
+            /**
+             * @description The SANDBOX setting.
+             * @enum {string}
+             */
+            mode: "auto" | "required" | "off";
+            /** @description Why agents are not sandboxed, and how to fix it. */
+            warning?: string;
         };
         /** @description The agent processes of this instance. */
         RuntimeStats: {
@@ -559,6 +576,8 @@ export interface components {
              * @enum {string}
              */
             status: "ready";
+            /** @description The sandbox in force; without one the instance serves, but refuses built-in tools (see `warning`). */
+            sandbox: components["schemas"]["SandboxStatus"];
         };
         /** @description Why the instance is not ready: `not_ready` (database, migrations) or `shutting_down`. */
         NotReady: components["schemas"]["Error"] & {
