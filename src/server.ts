@@ -119,6 +119,7 @@ export async function createServer({ config, log, clock = { now: Date.now }, fet
     workspaceScope: config.workspaceScope,
     sandbox: { config: config.sandbox, status: sandbox },
     gateway,
+    toolPolicy: (accountId) => accounts.toolPolicy(accountId),
     model: { ...config.model, apiKey, baseUrl },
     turnTimeoutMs: config.turnTimeoutMs,
     approval: { ...config.approval, requiredTools: [...config.approval.requiredTools, ...tools.approvalRules] },
@@ -141,6 +142,7 @@ export async function createServer({ config, log, clock = { now: Date.now }, fet
     adminKey: config.auth.adminKey,
     loopback: config.auth.loopback,
     defaults: config.accountDefaults,
+    builtinTools: config.model.builtinTools,
     now: clock.now,
   });
   const turns: TurnService = new TurnService(deps, sessions, {

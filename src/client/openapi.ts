@@ -790,6 +790,13 @@ export interface components {
             id: string;
             /** @description The limits in force: the account’s own, else the server’s defaults (null = unlimited). */
             limits: components["schemas"]["Limits"];
+            /** @description The tool policy in force. */
+            tool_policy: {
+                /** @description Built-in tools this account’s agents may use (the server’s, narrowed by the account’s policy). */
+                builtin_tools: string[];
+                /** @description The account’s egress allowlist (empty: no network). */
+                allowed_domains: string[];
+            };
         };
         /** @description Per-account limits; null or absent = the server’s default. */
         Limits: {
@@ -919,11 +926,20 @@ export interface components {
             name: string;
             /** @description The account’s own limits (null = the server’s default). */
             limits: components["schemas"]["Limits"];
+            /** @description The account’s own tool policy (null = the server’s configuration). */
+            tool_policy: components["schemas"]["ToolPolicy"];
             /**
              * Format: date-time
              * @description When the account was created.
              */
             created_at: string;
+        };
+        /** @description What the admin allows an account’s agents; null or absent = the server’s configuration. */
+        ToolPolicy: {
+            /** @description Built-in tools (Bash, Read, …) this account’s agents may use; only tools the server enables (CLAUDE_BUILTIN_TOOLS) take effect. Null = all of the server’s. */
+            builtin_tools?: string[] | null;
+            /** @description Egress allowlist for the account’s agents (recorded; egress itself is not available yet, see README). */
+            allowed_domains?: string[] | null;
         };
         CreateAccount: {
             /** @description Unique account name: letters, digits, space and . _ @ - (up to 100). */
@@ -936,6 +952,8 @@ export interface components {
             name?: string;
             /** @description Replaces the limits as a whole. */
             limits?: components["schemas"]["Limits"];
+            /** @description Replaces the tool policy as a whole. */
+            tool_policy?: components["schemas"]["ToolPolicy"];
         };
         /** @description An API key’s record; the secret itself is never shown again. */
         CreatedApiKey: components["schemas"]["ApiKey"] & {

@@ -12,7 +12,7 @@ import type { PoolLimits } from './pool-policy.js';
 import { projectKeyFor, workspaceNameFor } from './project-key.js';
 import { pathOutsideWorkspace } from './workspace.js';
 import { removeLocalTranscript } from '../retention/local-files.js';
-import { WarmSession, type PermissionGate, type TurnEnd } from './warm-session.js';
+import { WarmSession, type PermissionGate, type TurnContext, type TurnEnd } from './warm-session.js';
 import type { Launcher } from './child-process.js';
 import { MCP_TOKEN_HEADER, type Gateway } from '../gateway/gateway.js';
 import { BRIDGE_PORT, prepareSandbox, SANDBOX_HOME, sandboxCommand, type SandboxConfig, type SandboxRun, type SandboxStatus } from '../sandbox/sandbox.js';
@@ -28,6 +28,8 @@ export interface RuntimeOptions {
   /** The sandbox in force; with kind `bubblewrap` every process runs in it and reaches the model through `gateway`. */
   sandbox: { config: SandboxConfig; status: SandboxStatus };
   gateway: Gateway | null;
+  /** The built-in tools an account may use (its tool policy applied to the server's); absent = all. */
+  toolPolicy?: (accountId: string) => Promise<{ builtinTools: string[] }>;
   model: {
     apiKey: string;
     baseUrl: string | undefined;
@@ -129,8 +131,10 @@ export class AgentRuntime {
         coldStart = true;
         return this.spawn(req, model, systemPrompt, want.fingerprint);
       });
+      const policy = this.opts.toolPolicy ? await this.opts.toolPolicy(req.accountId) : null;
       try {
         const turn = session.runTurn({
+          builtinTools: policy?.builtinTools ?? null,
           prompt: req.prompt,
           onEvent: req.onEvent,
           timeoutMs: this.opts.turnTimeoutMs,
@@ -300,8 +304,11 @@ export class AgentRuntime {
     const enabled = [...this.opts.tools.allowedTools, ...builtin];
     const unsandboxed = this.opts.sandbox.status.kind === 'none';
     // The same checks for the model's input and for an approver's replacement of it.
-    const check = async (tool: string, input: Record<string, unknown>): Promise<string | null> => {
+    const check = async (tool: string, input: Record<string, unknown>, turn: TurnContext | null): Promise<string | null> => {
       if (!matchesAny(tool, enabled)) return `The tool ${tool} is not enabled on this server.`;
+      if (turn?.builtinTools && matchesAny(tool, builtin) && !turn.builtinTools.includes(tool)) {
+        return `The tool ${tool} is not allowed for this account (its tool policy).`;
+      }
       if (unsandboxed && matchesAny(tool, builtin)) {
         return `sandbox_unavailable: built-in tools need the sandbox, which is not available on this server (${this.opts.sandbox.status.warning ?? ''}).`;
       }
@@ -310,12 +317,12 @@ export class AgentRuntime {
       return null;
     };
     return async (tool, input, { signal, toolUseID }, turn) => {
-      const refused = await check(tool, input);
+      const refused = await check(tool, input, turn);
       if (refused) return { behavior: 'deny', message: refused };
       if (!turn || !matchesAny(tool, turn.approvalTools)) return { behavior: 'allow', updatedInput: input };
       const decided = await this.permissions.ask(sessionId, { tool, input, toolUseId: toolUseID }, turn.emit, signal);
       if (decided.behavior !== 'allow' || !decided.updatedInput) return decided;
-      const again = await check(tool, decided.updatedInput);
+      const again = await check(tool, decided.updatedInput, turn);
       return again ? { behavior: 'deny', message: `The approved input was refused: ${again}` } : decided;
     };
   }

@@ -16,6 +16,8 @@ type TurnError = { code: TurnErrorCode; message: string };
 export interface TurnContext {
   emit: (e: AgentEvent) => void;
   approvalTools: readonly string[];
+  /** Built-in tools the account may use this turn (its tool policy); null = all the server's. */
+  builtinTools: readonly string[] | null;
 }
 
 export type PermissionGate = (
@@ -31,6 +33,7 @@ export interface TurnInput {
   timeoutMs: number;
   /** Tools that need a person's approval during this turn. */
   approvalTools: readonly string[];
+  builtinTools?: readonly string[] | null;
   /** The prompt's uuid in the transcript (a fresh one when absent). */
   uuid?: UUID;
 }
@@ -136,7 +139,7 @@ export class WarmSession {
   }
 
   /** Runs one turn. The caller guarantees one turn at a time (the sessions domain queues). */
-  runTurn({ prompt, onEvent, timeoutMs, approvalTools, uuid = randomUUID() }: TurnInput): Promise<TurnEnd> {
+  runTurn({ prompt, onEvent, timeoutMs, approvalTools, builtinTools = null, uuid = randomUUID() }: TurnInput): Promise<TurnEnd> {
     if (this.current) throw new Error(`session ${this.sessionId} already has a turn running`);
     if (!this.alive) throw new Error(`session ${this.sessionId} has no live process`);
     this.turnsServed++;
@@ -148,6 +151,7 @@ export class WarmSession {
         uuid,
         emit: onEvent,
         approvalTools,
+        builtinTools,
         mapper: new TurnMapper(onEvent),
         initialised,
         markInitialised,

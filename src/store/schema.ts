@@ -90,6 +90,7 @@ export interface AccountsTable {
   id: string;
   name: string;
   limits: string; // JSON AccountLimits
+  tool_policy: ColumnType<string, string | undefined, string>; // JSON ToolPolicy
   created_at: EpochMs;
 }
 

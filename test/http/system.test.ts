@@ -15,7 +15,7 @@ describe('health, readiness and the OpenAPI document', () => {
   });
 
   it('GET /ready answers 200 while the database answers, 503 once it is gone', async () => {
-    expect((await t.json('GET', '/ready')).body).toEqual({ status: 'ready' });
+    expect((await t.json('GET', '/ready')).body).toEqual({ status: 'ready', sandbox: { kind: 'bubblewrap', mode: 'auto' } });
     await t.server.store.close();
     const down = await t.json('GET', '/ready');
     expect(down.status).toBe(503);
