@@ -260,6 +260,8 @@ describe('sandboxed agents: the positive path', () => {
     expect(await tool(s, 'Grep', { pattern: 'gamma', path: '.' })).toContain('notes.md');
     expect(await tool(s, 'Bash', { command: 'cat notes.md; mkdir -p sub && echo deep > sub/d.txt && echo ok' })).toMatch(/alpha\ngamma[\s\S]*ok/);
     expect(await tool(s, 'Bash', { command: 'cat sub/d.txt' })).toContain('deep');
+    // A failing command's result leads with its exit code (the web chat's Bash card reads it), then stdout and stderr.
+    expect(await tool(s, 'Bash', { command: 'echo to-out; echo to-err >&2; exit 3' })).toMatch(/^Exit code 3\n[\s\S]*to-out[\s\S]*to-err/);
 
     const fork = await t.json('POST', `/v1/sessions/${s}/fork`, {});
     expect(fork.status).toBe(201);
