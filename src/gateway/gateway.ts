@@ -27,6 +27,9 @@ export interface ProcessGrant {
 }
 
 const TOKEN_HEADER = 'x-api-key';
+/** Upstream connections are kept alive: a turn's model calls should not each pay a TCP/TLS handshake. */
+const HTTP_AGENT = new http.Agent({ keepAlive: true });
+const HTTPS_AGENT = new https.Agent({ keepAlive: true });
 export const MCP_TOKEN_HEADER = 'x-caa-token';
 
 export class Gateway {
@@ -97,8 +100,8 @@ export class Gateway {
       headers[k] = v;
     }
     Object.assign(headers, set, { host: target.host });
-    const lib = target.protocol === 'https:' ? https : http;
-    const up = lib.request(target, { method: req.method, headers }, (upRes) => {
+    const https_ = target.protocol === 'https:';
+    const up = (https_ ? https : http).request(target, { method: req.method, headers, agent: https_ ? HTTPS_AGENT : HTTP_AGENT }, (upRes) => {
       res.writeHead(upRes.statusCode ?? 502, upRes.headers);
       upRes.pipe(res);
       // An upstream that breaks mid-body must break the agent's response too, not leave it hanging.

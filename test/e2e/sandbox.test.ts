@@ -87,7 +87,9 @@ describe('sandbox escape matrix', () => {
   it('Bash finds no secret of ours in env or /proc', async () => {
     const out = await bash('env; for f in /proc/[0-9]*/environ /proc/[0-9]*/cmdline; do tr "\\0" "\\n" < $f; done; echo done');
     expect(out).toContain('done');
-    for (const secret of [ADMIN_KEY, MODEL_KEY, 'test-key']) expect(out).not.toContain(secret);
+    // On PostgreSQL (the postgres project) the database URL is a secret too.
+    const dbUrl = t.config.postgres?.url;
+    for (const secret of [ADMIN_KEY, MODEL_KEY, 'test-key', ...(dbUrl ? [dbUrl, new URL(dbUrl).host] : [])]) expect(out).not.toContain(secret);
     expect(out).toContain('ANTHROPIC_API_KEY=caa-proc-'); // its own process token, useless elsewhere
   }, 120_000);
 
@@ -120,6 +122,15 @@ describe('sandbox escape matrix', () => {
     expect(out).toContain('done');
     expect(out).not.toMatch(/SERVER-REACHED|CANARY-REACHED|MODEL-REACHED/);
     expect(canaryHits).toBe(0);
+  }, 120_000);
+
+  it('the gateway bridge refuses a request without this process’s token', async () => {
+    const before = t.mock.requests.length;
+    const raw = (key: string) =>
+      `(exec 3<>/dev/tcp/127.0.0.1/8790; printf 'POST /v1/messages HTTP/1.1\\r\\nHost: x\\r\\nx-api-key: ${key}\\r\\ncontent-type: application/json\\r\\ncontent-length: 2\\r\\nconnection: close\\r\\n\\r\\n{}' >&3; head -1 <&3)`;
+    const out = await bash(`${raw('bogus')}; ${raw('caa-proc-guessed')}; echo done`);
+    expect(out.match(/HTTP\/1\.1 401/g)).toHaveLength(2);
+    expect(t.mock.requests.length).toBe(before + 2); // only this turn's own two model calls
   }, 120_000);
 
   it('Bash cannot see or signal another session’s process', async () => {
