@@ -629,6 +629,8 @@ export interface components {
             system_prompt: string | null;
             /** @description Tools that need a person’s approval in this session, on top of the server’s list. */
             approval_tools: string[] | null;
+            /** @description Built-in tools this session narrows its account’s to (never widens); null = the account’s. */
+            builtin_tools: string[] | null;
             /**
              * Format: date-time
              * @description When the session was created.
@@ -671,6 +673,8 @@ export interface components {
             system_prompt?: string;
             /** @description Tools that need a person’s approval before they run in this session (on top of the server’s list): a full tool name (`mcp__weather__get_weather`), an MCP server (`mcp__weather`) or a built-in tool. */
             approval_tools?: string[];
+            /** @description Built-in tools (Bash, Read, …) this session may use: only those its account may use take effect. */
+            builtin_tools?: string[];
         };
         /** @description One page of sessions. */
         SessionPage: {
@@ -691,6 +695,8 @@ export interface components {
             system_prompt?: string | null;
             /** @description Tools that need a person’s approval before they run in this session (on top of the server’s list): a full tool name (`mcp__weather__get_weather`), an MCP server (`mcp__weather`) or a built-in tool. */
             approval_tools?: string[] | null;
+            /** @description Built-in tools (Bash, Read, …) this session may use: only those its account may use take effect. */
+            builtin_tools?: string[] | null;
         };
         /** @description The conversation of a session. */
         History: {

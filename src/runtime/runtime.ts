@@ -64,6 +64,8 @@ export interface TurnRequest {
   priorCostUsd: number;
   /** Extra tool rules that need approval in this session (added to the server's). */
   approvalTools: string[] | null;
+  /** Built-in tools the session narrows its account's to (null = the account's). */
+  builtinTools?: string[] | null;
   /** The session ran a turn elsewhere since this server's warm process (if any) last saw it. */
   stale?: boolean;
   /** This turn's ceilings (the account's, or lower); a process is started with them. */
@@ -134,7 +136,8 @@ export class AgentRuntime {
       const policy = this.opts.toolPolicy ? await this.opts.toolPolicy(req.accountId) : null;
       try {
         const turn = session.runTurn({
-          builtinTools: policy?.builtinTools ?? null,
+          // The session may narrow the account's tools, never widen them.
+          builtinTools: narrow(policy?.builtinTools ?? null, req.builtinTools ?? null),
           prompt: req.prompt,
           onEvent: req.onEvent,
           timeoutMs: this.opts.turnTimeoutMs,
@@ -307,7 +310,7 @@ export class AgentRuntime {
     const check = async (tool: string, input: Record<string, unknown>, turn: TurnContext | null): Promise<string | null> => {
       if (!matchesAny(tool, enabled)) return `The tool ${tool} is not enabled on this server.`;
       if (turn?.builtinTools && matchesAny(tool, builtin) && !turn.builtinTools.includes(tool)) {
-        return `The tool ${tool} is not allowed for this account (its tool policy).`;
+        return `The tool ${tool} is not allowed for this account or session (its tool policy).`;
       }
       if (unsandboxed && matchesAny(tool, builtin)) {
         return `sandbox_unavailable: built-in tools need the sandbox, which is not available on this server (${this.opts.sandbox.status.warning ?? ''}).`;
@@ -396,6 +399,12 @@ export class AgentRuntime {
       sessionStore: this.mirror,
     };
   }
+}
+
+/** The tools both lists allow (null = no restriction). */
+function narrow(a: readonly string[] | null, b: readonly string[] | null): string[] | null {
+  if (a === null) return b ? [...b] : null;
+  return b === null ? [...a] : a.filter((t) => b.includes(t));
 }
 
 const askTheGate: HookCallback = async () => ({

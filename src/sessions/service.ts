@@ -41,6 +41,7 @@ export interface NewSessionInput {
   model?: string | null;
   systemPrompt?: string | null;
   approvalTools?: string[] | null;
+  builtinTools?: string[] | null;
 }
 
 /** Sessions as records: create, read, list, change and delete. Turns live in turns.ts. */
@@ -65,6 +66,7 @@ export class SessionService {
       model: input.model ?? null,
       systemPrompt: input.systemPrompt ?? null,
       approvalTools: input.approvalTools ?? null,
+      builtinTools: input.builtinTools ?? null,
     };
     return withSessionLimit(this.deps.catalog.createSession(session, this.deps.clock.now(), maxSessions || undefined));
   }
@@ -146,6 +148,7 @@ export class SessionService {
       model: source.model,
       systemPrompt: source.systemPrompt,
       approvalTools: source.approvalTools,
+      builtinTools: source.builtinTools,
       forkedFrom: id,
     };
     try {

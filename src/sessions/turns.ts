@@ -331,6 +331,7 @@ export class TurnService {
         systemPrompt: session.systemPrompt,
         priorCostUsd: sdkCostSoFar,
         approvalTools: session.approvalTools,
+        builtinTools: session.builtinTools,
         maxTurns: input.maxTurns,
         maxBudgetUsd: input.maxBudgetUsd,
         // The prompt's uuid in the transcript: a fork can then end exactly before a later turn.

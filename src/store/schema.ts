@@ -19,6 +19,7 @@ export interface SessionsTable {
   model: string | null;
   system_prompt: string | null;
   approval_tools: string | null; // JSON string[]
+  builtin_tools: ColumnType<string | null, string | null | undefined, string | null>; // JSON string[]
   created_at: EpochMs;
   last_active_at: EpochMs;
   turn_count: Int;

@@ -42,6 +42,8 @@ export interface SessionRecord {
   systemPrompt: string | null;
   /** Tools that need a person's approval in this session; null = the server's default list. */
   approvalTools: string[] | null;
+  /** Built-in tools this session narrows its account's to; null = all the account's. */
+  builtinTools: string[] | null;
   createdAt: number; // epoch ms
   lastActiveAt: number; // epoch ms
   turnCount: number;
@@ -78,6 +80,7 @@ export interface NewSession {
   model?: string | null;
   systemPrompt?: string | null;
   approvalTools?: string[] | null;
+  builtinTools?: string[] | null;
   forkedFrom?: string | null;
 }
 
@@ -132,6 +135,7 @@ export interface SessionPatch {
   model?: string | null;
   systemPrompt?: string | null;
   approvalTools?: string[] | null;
+  builtinTools?: string[] | null;
 }
 
 /** Outcome of archiving or unarchiving: refused while a turn runs or waits. */

@@ -34,6 +34,25 @@ describe('per-account tool policy', () => {
     expect(read.denied).toBeFalsy();
   }, 120_000);
 
+  it('a session may narrow its account’s tools, never widen them', async () => {
+    // The account may use Read only (policy above); a session asking for Bash and Read gets Read.
+    const r = await t.json('POST', '/v1/sessions', { builtin_tools: ['Bash', 'Read'] }, a.headers);
+    expect(r.status).toBe(201);
+    expect(r.body.builtin_tools).toEqual(['Bash', 'Read']);
+    expect((await a.say(r.body.id, 'MOCK tool Bash {"command":"echo widened"}')).tool_calls[0]).toMatchObject({ denied: true });
+    expect((await a.tool(r.body.id, 'Read', { file_path: 'x.txt' })).denied).toBeFalsy();
+    // A session that narrows to nothing built-in is refused Read too; the turn goes on.
+    const none = await t.json('POST', '/v1/sessions', { builtin_tools: [] }, a.headers);
+    const read = await a.say(none.body.id, 'MOCK tool Read {"file_path":"x.txt"}');
+    expect(read.status).toBe('succeeded');
+    expect(read.tool_calls[0]).toMatchObject({ name: 'Read', denied: true });
+    expect(read.tool_calls[0].result).toMatch(/not allowed for this account/);
+    // PATCH null gives the session its account's tools back.
+    expect((await t.json('PATCH', `/v1/sessions/${none.body.id}`, { builtin_tools: null }, a.headers)).body.builtin_tools).toBeNull();
+    expect((await a.tool(none.body.id, 'Read', { file_path: 'x.txt' })).denied).toBeFalsy();
+    expect((await t.json('POST', '/v1/sessions', { builtin_tools: ['rm -rf /'] }, a.headers)).status).toBe(400);
+  }, 180_000);
+
   it('refuses a malformed policy with 400 and a stable code', async () => {
     for (const tool_policy of [{ builtin_tools: ['rm -rf'] }, { allowed_domains: ['http://x'] }, { other: true }]) {
       const r = await t.json('PATCH', `/v1/admin/accounts/${a.id}`, { tool_policy }, admin);
