@@ -15,7 +15,8 @@ import { removeLocalTranscript } from '../retention/local-files.js';
 import { WarmSession, type PermissionGate, type TurnContext, type TurnEnd } from './warm-session.js';
 import type { Launcher } from './child-process.js';
 import { MCP_TOKEN_HEADER, type Gateway } from '../gateway/gateway.js';
-import { BRIDGE_PORT, prepareSandbox, SANDBOX_HOME, sandboxCommand, type SandboxConfig, type SandboxRun, type SandboxStatus } from '../sandbox/sandbox.js';
+import { prepareSandbox, type SandboxConfig, type SandboxRun, type SandboxStatus } from '../sandbox/sandbox.js';
+import { SANDBOX_MODEL_URL, sandboxLauncher } from '../sandbox/launcher.js';
 
 /** A warm process may spend this many turn budgets before it is replaced (see WarmSession.canAfford). */
 const PROCESS_BUDGET_TURNS = 2;
@@ -266,19 +267,8 @@ export class AgentRuntime {
         readOnly: [],
       };
       await prepareSandbox(cfg, run);
-      const t = gateway.grant({ sessionId: req.sessionId, accountId: req.accountId });
-      token = t;
-      launch = (o) => {
-        const dir = o.env.CLAUDE_CONFIG_DIR;
-        const resumeConfigDir = dir && dir !== run.configDir ? dir : undefined;
-        const readOnly = [path.dirname(o.command)];
-        return {
-          ...sandboxCommand(cfg, { ...run, readOnly, ...(resumeConfigDir ? { resumeConfigDir } : {}) }, o.command, o.args),
-          env: { ...o.env, ANTHROPIC_API_KEY: t, ANTHROPIC_BASE_URL: `http://127.0.0.1:${BRIDGE_PORT}`, HOME: SANDBOX_HOME, TMPDIR: '/tmp' },
-          uid: cfg.uid,
-          gid: cfg.gid,
-        };
-      };
+      token = gateway.grant({ sessionId: req.sessionId, accountId: req.accountId });
+      launch = sandboxLauncher(cfg, run, token);
     }
     const session = new WarmSession(
       req.sessionId,
@@ -340,7 +330,7 @@ export class AgentRuntime {
     for (const [key, server] of Object.entries(servers)) {
       if (server.type === 'stdio' && this.opts.sandbox.status.kind === 'none') delete servers[key];
       else if (server.type === 'http' && token) {
-        servers[key] = { type: 'http', url: `http://127.0.0.1:${BRIDGE_PORT}/mcp/${key}`, headers: { [MCP_TOKEN_HEADER]: token } };
+        servers[key] = { type: 'http', url: `${SANDBOX_MODEL_URL}/mcp/${key}`, headers: { [MCP_TOKEN_HEADER]: token } };
       }
     }
     return servers;
@@ -370,7 +360,7 @@ export class AgentRuntime {
       ENABLE_TOOL_SEARCH: 'false',
       CLAUDE_CODE_MAX_RETRIES: String(m.maxRetries),
     };
-    if (token) env.ANTHROPIC_BASE_URL = `http://127.0.0.1:${BRIDGE_PORT}`;
+    if (token) env.ANTHROPIC_BASE_URL = SANDBOX_MODEL_URL;
     else if (m.baseUrl) env.ANTHROPIC_BASE_URL = m.baseUrl;
     return {
       cwd,

@@ -90,8 +90,10 @@ export function bwrapArgs(spec: SandboxSpec): string[] {
 export function sandboxArgv(spec: SandboxSpec, command: string, args: string[]): { file: string; argv: string[] } {
   const l = spec.limits;
   const hexPort = spec.bridgePort.toString(16).toUpperCase().padStart(4, '0');
+  // nodelay: without TCP_NODELAY, Nagle's algorithm meets the CLI's delayed ACKs and holds small
+  // streamed chunks back ~40 ms each.
   const script = [
-    `${spec.socatPath} -lf /dev/null TCP-LISTEN:${spec.bridgePort},bind=127.0.0.1,fork,reuseaddr UNIX-CONNECT:${SANDBOX_GATEWAY_SOCKET} &`,
+    `${spec.socatPath} -lf /dev/null TCP-LISTEN:${spec.bridgePort},bind=127.0.0.1,fork,reuseaddr,nodelay UNIX-CONNECT:${SANDBOX_GATEWAY_SOCKET} &`,
     `i=0; until grep -q ':${hexPort} 00000000:0000 0A' /proc/net/tcp; do i=$((i+1)); [ $i -gt 500 ] && break; sleep 0.01; done`,
     'exec "$@"',
   ].join('\n');
