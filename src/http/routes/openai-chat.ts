@@ -68,7 +68,7 @@ const getModel = createRoute({
   operationId: 'openai.models.get',
   tags: [OPENAI_TAG],
   summary: 'One offered model',
-  request: { params: z.object({ model: z.string().openapi({ param: { name: 'model', in: 'path' } }) }) },
+  request: { params: z.object({ model: z.string().openapi({ param: { name: 'model', in: 'path' }, description: 'A model id from GET /v1/models.' }) }) },
   responses: { 200: json(ModelSchema, 'The model'), ...openAiErrors },
 });
 
