@@ -53,7 +53,9 @@ export class OpenAiService {
     } else {
       const hit = await this.deps.index.findConversation(caller.accountId, conversationKey(caller.accountId, req.system, req.prior));
       if (hit) {
-        target = { sessionId: await this.continueAt(caller, hit) };
+        // A UI may switch models mid-conversation: the session follows (its next turn, new process).
+        const sessionId = await this.continueAt(caller, hit);
+        target = { sessionId: (await this.adopt(caller, sessionId, req.model, null)).id };
       } else {
         // History no session has seen: a new session, with the history as context.
         target = { newSession: { model: req.model, systemPrompt: req.system } };

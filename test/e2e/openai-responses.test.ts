@@ -192,6 +192,22 @@ describe('OpenAI Responses API and refusals through the official openai client',
       expect(missing).toMatchObject({ code: 'response_not_found' });
       const chained = await client.responses.create({ model: MODEL, input: 'x', previous_response_id: 'resp_nope' }).catch((e) => e);
       expect(chained).toMatchObject({ status: 404, code: 'response_not_found' });
+      // Another account's response id is not found, whether retrieved or chained on.
+      const mine = await client.responses.create({ model: MODEL, input: 'mine alone' });
+      const b = await t.server.accounts.createAccount({ name: 'other-tenant', limits: {} });
+      const intruder = new OpenAI({ baseURL: `${t.url}/v1`, apiKey: (await t.server.accounts.createKey(b.id, null)).key, maxRetries: 0 });
+      expect(await intruder.responses.retrieve(mine.id).catch((e) => e)).toMatchObject({ status: 404, code: 'response_not_found' });
+      const hijack = await intruder.responses.create({ model: MODEL, input: 'x', previous_response_id: mine.id }).catch((e) => e);
+      expect(hijack).toMatchObject({ status: 404, code: 'response_not_found', param: null });
+      expect(await intruder.responses.cancel(mine.id).catch((e) => e)).toMatchObject({ status: 404, code: 'response_not_found' });
+      // Resending another account's exact conversation does not reach its session: keys are per account.
+      const u1 = { role: 'user' as const, content: 'a private conversation' };
+      const a1 = { role: 'assistant' as const, content: (await client.chat.completions.create({ model: MODEL, messages: [u1] })).choices[0]!.message.content! };
+      const replay = await intruder.chat.completions.create({ model: MODEL, messages: [u1, a1, { role: 'user', content: 'go on' }] });
+      const ownSessions = await t.json('GET', '/v1/sessions', undefined, auth());
+      expect(ownSessions.body.sessions.map((x: { id: string }) => x.id)).not.toContain((replay as any).agent.session_id);
+      // The intruder's agent got the history as context in a new session of its own (one message).
+      expect(historyOf(replay.choices[0]!.message.content!)).toBe(1);
       const other = await client.chat.completions
         .create({ model: MODEL, messages: hi }, { headers: { 'X-Session-Id': '00000000-0000-4000-8000-000000000000' } })
         .catch((e) => e);
