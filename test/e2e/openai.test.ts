@@ -70,6 +70,22 @@ describe('OpenAI-compatible APIs through the official openai client', () => {
     expect(new Set(chunks.map((c) => c.id)).size).toBe(1);
   });
 
+  it('a turn the model fails is an error the client raises, blocking (502) or mid-stream, never retried', async () => {
+    const before = t.mock.requests.length;
+    const err = await client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'MOCK fail 500' }] }).catch((e) => e);
+    expect(err).toBeInstanceOf(OpenAI.InternalServerError);
+    expect(err).toMatchObject({ status: 502, code: 'model_error', type: 'server_error' });
+    expect(err.headers.get('x-should-retry')).toBe('false');
+    // The CLI's own retry (CLAUDE_MAX_RETRIES=1): two model requests, one turn.
+    expect(t.mock.requests.length - before).toBe(2);
+    const stream = await client.chat.completions.create({ model: MODEL, stream: true, messages: [{ role: 'user', content: 'MOCK fail 529' }] });
+    const failed = await (async () => {
+      for await (const _ of stream) void _;
+    })().catch((e) => e);
+    expect(failed).toBeInstanceOf(OpenAI.APIError);
+    expect(failed).toMatchObject({ code: 'model_overloaded' });
+  });
+
   it('a client resending the whole history continues one session; only the new message reaches the model', async () => {
     const system = { role: 'system' as const, content: 'You are terse.' };
     const first = await client.chat.completions.create({ model: MODEL, messages: [system, { role: 'user', content: 'first question' }] });
