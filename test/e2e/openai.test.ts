@@ -86,6 +86,38 @@ describe('OpenAI-compatible APIs through the official openai client', () => {
     expect(failed).toMatchObject({ code: 'model_overloaded' });
   });
 
+  it('X-Session-Id continues a session made on our own routes, applying a changed system prompt and model', async () => {
+    const auth = { authorization: `Bearer ${key}` };
+    const session = await t.json('POST', '/v1/sessions', { title: 'made here' }, auth);
+    await t.json('POST', `/v1/sessions/${session.body.id}/messages`, { message: 'ours first' }, auth);
+    const c = await client.chat.completions.create(
+      { model: 'claude-haiku-4-5', messages: [{ role: 'system', content: 'Speak like a pirate.' }, { role: 'user', content: 'then openai' }] },
+      { headers: { 'X-Session-Id': session.body.id } },
+    );
+    expect(c.choices[0]!.message.content).toBe('Echo: then openai [history: 3 messages]');
+    const body = t.mock.requests.at(-1)!.body;
+    expect(body.model).toBe('claude-haiku-4-5');
+    expect(JSON.stringify(body.system)).toContain('Speak like a pirate.');
+    expect((await t.json('GET', `/v1/sessions/${session.body.id}`, undefined, auth)).body).toMatchObject({ model: 'claude-haiku-4-5', system_prompt: 'Speak like a pirate.' });
+  });
+
+  it('store: false keeps no response id; malformed bodies get OpenAI-shaped errors too', async () => {
+    const r = await client.responses.create({ model: MODEL, input: 'forget me', store: false });
+    expect(r.status).toBe('completed');
+    expect(await client.responses.retrieve(r.id).catch((e) => e)).toMatchObject({ status: 404, code: 'response_not_found' });
+    const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
+    const broken = await fetch(`${t.url}/v1/chat/completions`, { method: 'POST', headers, body: '{"model":' });
+    expect(broken.status).toBe(400);
+    expect(await broken.json()).toEqual({ error: { message: expect.any(String), type: 'invalid_request_error', code: 'invalid_json', param: null } });
+    const text = await fetch(`${t.url}/v1/responses`, { method: 'POST', headers: { ...headers, 'content-type': 'text/plain' }, body: 'hi' });
+    expect(text.status).toBe(415);
+    expect(((await text.json()) as any).error).toMatchObject({ code: 'unsupported_media_type', type: 'invalid_request_error' });
+    const badHeader = await client.chat.completions
+      .create({ model: MODEL, messages: [{ role: 'user', content: 'x' }] }, { headers: { 'X-Session-Id': 'not-a-uuid' } })
+      .catch((e) => e);
+    expect(badHeader).toMatchObject({ status: 400, code: 'invalid_value', param: 'x-session-id' });
+  });
+
   it('a client resending the whole history continues one session; only the new message reaches the model', async () => {
     const system = { role: 'system' as const, content: 'You are terse.' };
     const first = await client.chat.completions.create({ model: MODEL, messages: [system, { role: 'user', content: 'first question' }] });
