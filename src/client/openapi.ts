@@ -540,7 +540,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A response as it is now (queued, in_progress, completed, failed, cancelled) */
+        /** A response as it is now (queued, in_progress, completed, failed, cancelled), or its events again */
         get: operations["openai.responses.get"];
         put?: never;
         post?: never;
@@ -4100,7 +4100,12 @@ export interface operations {
     };
     "openai.responses.get": {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description `true`: stream its events (replayed, then live until it ends). */
+                stream?: "true" | "false";
+                /** @description With `stream`: only events after this `sequence_number`. */
+                starting_after?: number | null;
+            };
             header?: never;
             path: {
                 /** @description A response id (`resp_…`). */
@@ -4110,13 +4115,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The response */
+            /** @description The response, or its events */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["OpenAIResponse"];
+                    "text/event-stream": string;
                 };
             };
             /** @description Invalid or unsupported input; `param` names the field */

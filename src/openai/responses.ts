@@ -194,7 +194,9 @@ export class ResponseEventWriter {
   }
 
   start(turn: TurnRecord) {
-    const response = responseObject(this.record, turn);
+    // As it was when it started, also when replayed after the turn ended.
+    const begun = { ...turn, status: turn.status === 'queued' ? ('queued' as const) : ('running' as const), finishedAt: null, responseText: '' };
+    const response = responseObject(this.record, begun);
     return [this.ev('response.created', { response }), this.ev('response.in_progress', { response: { ...response, status: 'in_progress' } })];
   }
 

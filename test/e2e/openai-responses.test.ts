@@ -59,6 +59,24 @@ describe('OpenAI Responses API and refusals through the official openai client',
     expect(types.at(-1)).toBe('response.completed');
   });
 
+  it('a dropped Responses stream resumes through the client after the last sequence_number it saw', async () => {
+    const first = await client.responses.create({ model: MODEL, input: 'MOCK slow 30 one two three four five six seven eight', stream: true });
+    const seen: Array<{ type: string; sequence_number: number; delta?: string }> = [];
+    let id = '';
+    for await (const e of first) {
+      seen.push(e as never);
+      if (e.type === 'response.created') id = e.response.id;
+      if (seen.filter((x) => x.type === 'response.output_text.delta').length === 3) break; // the connection drops
+    }
+    const rest = await client.responses.retrieve(id, { stream: true, starting_after: seen.at(-1)!.sequence_number });
+    const after: typeof seen = [];
+    for await (const e of rest) after.push(e as never);
+    const all = [...seen, ...after];
+    expect(all.map((e) => e.sequence_number)).toEqual(all.map((_, i) => i));
+    expect(all.filter((e) => e.type === 'response.output_text.delta').map((e) => e.delta).join('')).toBe('one two three four five six seven eight');
+    expect(after.at(-1)!.type).toBe('response.completed');
+  });
+
   it('background: answers at once, retrieves in progress, cancels (interrupt), and shows cancelled', async () => {
     const r = await client.responses.create({ model: MODEL, input: 'MOCK slow 300 ' + 'word '.repeat(40), background: true });
     expect(['queued', 'in_progress']).toContain(r.status);

@@ -6,7 +6,8 @@ import { OpenAiErrorSchema } from '../../openai/chat-schema.js';
 import { followTurn } from '../../sessions/turn-stream.js';
 import type { ResponseRecord } from '../../store/openai-index.js';
 import type { TurnRecord } from '../../store/types.js';
-import type { ApiApp } from '../app.js';
+import type { Context } from 'hono';
+import type { ApiApp, ApiEnv } from '../app.js';
 import { account, body, json } from './helpers.js';
 import type { OpenAiRouteDeps } from './openai-chat.js';
 import { agentHeaders, OPENAI_TAG, openAiErrors, openAiHook } from './openai-shared.js';
@@ -47,9 +48,24 @@ const retrieve = createRoute({
   path: '/v1/responses/{id}',
   operationId: 'openai.responses.get',
   tags: [OPENAI_TAG],
-  summary: 'A response as it is now (queued, in_progress, completed, failed, cancelled)',
-  request: { params: ResponseIdParam },
-  responses: { 200: json(ResponseSchema, 'The response'), ...openAiErrors },
+  summary: 'A response as it is now (queued, in_progress, completed, failed, cancelled), or its events again',
+  request: {
+    params: ResponseIdParam,
+    query: z.object({
+      stream: z.enum(['true', 'false']).optional().openapi({ description: '`true`: stream its events (replayed, then live until it ends).' }),
+      starting_after: z.coerce.number().int().min(-1).optional().openapi({ description: 'With `stream`: only events after this `sequence_number`.' }),
+    }),
+  },
+  responses: {
+    200: {
+      content: {
+        'application/json': { schema: ResponseSchema },
+        'text/event-stream': { schema: z.string().openapi({ description: 'Responses stream events' }) },
+      },
+      description: 'The response, or its events',
+    },
+    ...openAiErrors,
+  },
 });
 
 const cancel = createRoute({
@@ -83,6 +99,44 @@ export function registerOpenAiResponseRoutes(app: ApiApp, deps: OpenAiRouteDeps)
     }
   }
 
+  /**
+   * A response's events from our turn event log through ResponseEventWriter: the same log gives the
+   * same events with the same sequence numbers every time, so a reader can resume after one.
+   */
+  function streamResponse(c: Context<ApiEnv>, accountId: string, record: ResponseRecord, done: Promise<TurnRecord | null> | null, after: number) {
+    c.header('X-Accel-Buffering', 'no');
+    const format = (record.options.text as { format?: { type?: string } } | undefined)?.format?.type;
+    return streamSSE(c, async (stream) => {
+      const aborted = new AbortController();
+      stream.onAbort(() => aborted.abort());
+      const writer = new ResponseEventWriter(record, format === 'json_schema' || format === 'json_object');
+      const send = async (events: Array<{ type: string; sequence_number: number }>) => {
+        for (const e of events) if (e.sequence_number > after) await stream.writeSSE({ event: e.type, data: JSON.stringify(e) });
+      };
+      streamDeps.clients?.opened();
+      try {
+        const target = { accountId, sessionId: record.sessionId, turnId: record.turnId };
+        let turn = await openai.getTurn(accountId, record);
+        await send(writer.start(turn));
+        for await (const item of followTurn(target, 0, streamDeps, { heartbeatMs: streamDeps.heartbeatMs, signal: aborted.signal })) {
+          if (item.kind === 'heartbeat') {
+            await stream.write(': keep-alive\n\n');
+            continue;
+          }
+          const { type, data } = item.event;
+          if (type === 'turn.finished' || type === 'turn.failed') break;
+          await send(writer.event(turn, type, data));
+        }
+        if (aborted.signal.aborted) return;
+        // The turn is recorded before its terminal event is logged.
+        turn = (await done) ?? (await openai.getTurn(accountId, record));
+        await send(writer.end(turn));
+      } finally {
+        streamDeps.clients?.closed();
+      }
+    });
+  }
+
   app.openapi(
     create,
     async (c) => {
@@ -100,35 +154,8 @@ export function registerOpenAiResponseRoutes(app: ApiApp, deps: OpenAiRouteDeps)
         return c.json(responseObject(record, turn), 200);
       }
       started.done.catch(() => {}); // a failure reaches the client as response.failed
-      c.header('X-Accel-Buffering', 'no');
-      return streamSSE(c, async (stream) => {
-        const aborted = new AbortController();
-        stream.onAbort(() => aborted.abort());
-        const writer = new ResponseEventWriter(record, req.outputSchema !== null);
-        const send = async (events: Array<{ type: string }>) => {
-          for (const e of events) await stream.writeSSE({ event: e.type, data: JSON.stringify(e) });
-        };
-        streamDeps.clients?.opened();
-        try {
-          const target = { accountId: caller.accountId, sessionId: started.sessionId, turnId: started.turnId };
-          let turn = await openai.getTurn(caller.accountId, record);
-          await send(writer.start(turn));
-          for await (const item of followTurn(target, 0, streamDeps, { heartbeatMs: streamDeps.heartbeatMs, signal: aborted.signal })) {
-            if (item.kind === 'heartbeat') {
-              await stream.write(': keep-alive\n\n');
-              continue;
-            }
-            const { type, data } = item.event;
-            if (type === 'turn.finished' || type === 'turn.failed') break;
-            await send(writer.event(turn, type, data));
-          }
-          if (aborted.signal.aborted) return;
-          turn = (await started.done.catch(() => null))?.turn ?? (await openai.getTurn(caller.accountId, record));
-          await send(writer.end(turn));
-        } finally {
-          streamDeps.clients?.closed();
-        }
-      });
+      const done = started.done.then((r) => r.turn, () => null);
+      return streamResponse(c, caller.accountId, record, done, -1);
     },
     openAiHook,
   );
@@ -136,8 +163,12 @@ export function registerOpenAiResponseRoutes(app: ApiApp, deps: OpenAiRouteDeps)
   app.openapi(
     retrieve,
     async (c) => {
-      const { record, turn } = await openai.getResponse(account(c).accountId, c.req.valid('param').id);
+      const { accountId } = account(c);
+      const { record, turn } = await openai.getResponse(accountId, c.req.valid('param').id);
       agentHeaders(c, record.sessionId, record.turnId);
+      const q = c.req.valid('query');
+      // A dropped stream picks up after the last sequence_number it saw (the same events, replayed from the log).
+      if (q.stream === 'true') return streamResponse(c, accountId, record, null, q.starting_after ?? -1);
       return c.json(await view(record, turn), 200);
     },
   );
