@@ -14,6 +14,7 @@ import { Membership } from './cluster/membership.js';
 import { AgentRuntime } from './runtime/runtime.js';
 import { SessionService, type Clock } from './sessions/service.js';
 import { TurnService } from './sessions/turns.js';
+import { OpenAiService } from './openai/service.js';
 import { Metrics } from './metrics/metrics.js';
 import { timeStore } from './metrics/store.js';
 import { openStore } from './store/open.js';
@@ -196,11 +197,14 @@ export async function createServer({ config, log, clock = { now: Date.now }, fet
   log.info({ instance_id: control.instanceId, store: store.backend }, 'instance started');
 
   metrics.readRuntimeFrom(async () => ({ ...(await runtime.stats()), queued: turns.counts().queued }));
+  const openai = new OpenAiService({ sessions, turns, index: store.openai, now: clock.now, log, defaultModel: config.model.name });
   const app = createHttpApp({
     accounts,
     retention,
     sessions,
     turns,
+    openai,
+    models: config.model.offered,
     stream: {
       events: store.events,
       catalog: store.catalog,

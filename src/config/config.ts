@@ -87,6 +87,8 @@ const envSchema = z.object({
   ANTHROPIC_API_KEY: optionalString,
   ANTHROPIC_BASE_URL: z.url().optional().or(z.literal('').transform(() => undefined)),
   CLAUDE_MODEL: z.string().min(1).default('claude-sonnet-4-5'),
+  /** Further models a session may choose (listed by GET /v1/models with CLAUDE_MODEL first). */
+  CLAUDE_MODELS: list,
   CLAUDE_MAX_TURNS: int(10, 1),
   CLAUDE_MAX_BUDGET_USD: z.coerce.number().positive().default(0.5),
   CLAUDE_SYSTEM_PROMPT: optionalString,
@@ -210,6 +212,8 @@ function toConfig(env: z.infer<typeof envSchema>) {
       apiKey: env.ANTHROPIC_API_KEY,
       baseUrl: env.ANTHROPIC_BASE_URL,
       name: env.CLAUDE_MODEL,
+      /** Every model offered: the default first, then CLAUDE_MODELS. */
+      offered: [...new Set([env.CLAUDE_MODEL, ...env.CLAUDE_MODELS])],
       maxTurns: env.CLAUDE_MAX_TURNS,
       maxBudgetUsd: env.CLAUDE_MAX_BUDGET_USD,
       systemPrompt: env.CLAUDE_SYSTEM_PROMPT,

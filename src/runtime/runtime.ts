@@ -74,6 +74,8 @@ export interface TurnRequest {
   maxBudgetUsd: number;
   /** The prompt's uuid in the transcript. */
   uuid?: UUID;
+  /** A JSON schema the answer must match (the SDK's structured output); the answer is then its JSON. */
+  outputSchema?: Record<string, unknown> | null;
   onEvent: (event: AgentEvent) => void;
 }
 
@@ -126,7 +128,7 @@ export class AgentRuntime {
     try {
       const want = {
         // The CLI takes these at start, so a turn that asks for other ones needs its own process.
-        fingerprint: JSON.stringify([model, systemPrompt, req.maxTurns, req.maxBudgetUsd]),
+        fingerprint: JSON.stringify([model, systemPrompt, req.maxTurns, req.maxBudgetUsd, req.outputSchema ?? null]),
         turnBudgetUsd: req.maxBudgetUsd,
         stale: req.stale ?? false,
       };
@@ -337,7 +339,7 @@ export class AgentRuntime {
   }
 
   private options(
-    { accountId, sessionId, maxTurns, maxBudgetUsd }: TurnRequest,
+    { accountId, sessionId, maxTurns, maxBudgetUsd, outputSchema }: TurnRequest,
     resume: boolean,
     cwd: string,
     model: string,
@@ -371,6 +373,7 @@ export class AgentRuntime {
       // changed one on resume, and a session's system prompt may be changed (PATCH).
       ...(systemPrompt ? { systemPrompt: { type: 'custom' as const, prompt: systemPrompt, snapshot: false } } : {}),
       maxTurns,
+      ...(outputSchema ? { outputFormat: { type: 'json_schema' as const, schema: outputSchema } } : {}),
       // A process serves many turns but the CLI's budget counts them all: give it PROCESS_BUDGET_TURNS
       // turns' worth; the pool replaces it before less than one turn's budget is left.
       maxBudgetUsd: maxBudgetUsd * PROCESS_BUDGET_TURNS,

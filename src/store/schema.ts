@@ -118,6 +118,29 @@ export interface UsageDailyTable {
   cost_usd: number;
 }
 
+/** Chat Completions conversations by fingerprint (see store/openai-index.ts). */
+export interface OpenAiConversationsTable {
+  account_id: string;
+  conversation_key: string;
+  session_id: string;
+  turn_id: string;
+  created_at: EpochMs;
+}
+
+/** Responses API ids and what to echo back about them (see store/openai-index.ts). */
+export interface OpenAiResponsesTable {
+  id: string;
+  account_id: string;
+  session_id: string;
+  turn_id: string;
+  previous_response_id: string | null;
+  model: string;
+  instructions: string | null;
+  metadata: string; // JSON Record<string, string>
+  options: string; // JSON
+  created_at: EpochMs;
+}
+
 export interface Database {
   accounts: AccountsTable;
   api_keys: ApiKeysTable;
@@ -128,4 +151,6 @@ export interface Database {
   transcript_entries: TranscriptEntriesTable;
   session_summaries: SessionSummariesTable;
   turn_events: TurnEventsTable;
+  openai_conversations: OpenAiConversationsTable;
+  openai_responses: OpenAiResponsesTable;
 }

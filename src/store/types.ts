@@ -1,5 +1,6 @@
 import type { SessionStore } from '@anthropic-ai/claude-agent-sdk';
 import type { Accounts, RetentionStore, UsageLedger } from './account-types.js';
+import type { OpenAiIndex } from './openai-index.js';
 
 export type * from './account-types.js';
 
@@ -318,6 +319,8 @@ export interface Store {
   readonly accounts: Accounts;
   readonly usage: UsageLedger;
   readonly retention: RetentionStore;
+  /** Lookups of the OpenAI-compatible routes (conversations, response ids). */
+  readonly openai: OpenAiIndex;
   /** Cross-instance notifications (PostgreSQL LISTEN/NOTIFY); null where one instance is all there is. */
   readonly bus: StoreBus | null;
   /** Liveness of the database (for /ready). */
