@@ -1,5 +1,6 @@
 import type { SessionStore } from '@anthropic-ai/claude-agent-sdk';
 import type { Accounts, RetentionStore, UsageLedger } from './account-types.js';
+import type { StoreStats } from './stats.js';
 
 export type * from './account-types.js';
 
@@ -307,6 +308,8 @@ export interface Store {
   readonly backend: 'sqlite' | 'postgres';
   /** The migrations opening this store applied (empty when the schema was already current). */
   readonly migrated: string[];
+  /** SQL statements and write transactions run so far (read-only for callers). */
+  readonly stats: Readonly<StoreStats>;
   readonly catalog: Catalog;
   readonly transcripts: TranscriptStore;
   readonly events: EventLog;
