@@ -8,7 +8,7 @@ import type { Limits } from '../accounts/limits.js';
 import type { PermissionDecision } from '../runtime/permissions.js';
 import type { AgentEvent } from '../runtime/events.js';
 import { StoreConflictError } from '../store/types.js';
-import type { EventLog, IfBusy, LostTurn, TurnOutcome, TurnQueue, TurnRecord } from '../store/types.js';
+import type { EventLog, IfBusy, LostTurn, StoredEvent, TurnOutcome, TurnQueue, TurnRecord } from '../store/types.js';
 import { turnCostUsd } from './cost.js';
 import type { SessionDeps, SessionService } from './service.js';
 import type { TurnObserver } from './turn-observer.js';
@@ -273,25 +273,23 @@ export class TurnService {
     go: Promise<{ previousRunner: string | null } | { ended: TurnRecord }>,
     stream: TurnStream,
   ): Promise<{ turn: TurnRecord }> {
-    const { catalog, clock } = this.deps;
     let outcome: TurnOutcome | null = null;
     try {
       const ready = await go;
       let turn: TurnRecord;
+      /** The stream's end went into the log with the outcome (see record). */
+      let closed = false;
       if ('ended' in ready) {
         turn = ready.ended;
       } else {
         this.local.get(turnId)!.running = true;
         outcome = await this.run(turnId, input, sessionId, ready.previousRunner, stream);
-        turn = await catalog.finishTurn(turnId, outcome, clock.now()).catch(async (err: unknown) => {
-          // Another instance declared this one lost and failed the turn meanwhile: that stands.
-          const recorded = err instanceof StoreConflictError ? await catalog.getTurn(input.accountId, sessionId, turnId) : null;
-          if (!recorded) throw err;
-          return recorded;
-        });
+        ({ turn, closed } = await this.record(turnId, input.accountId, sessionId, outcome, stream));
       }
-      const { type, data } = terminalEvent(turn);
-      stream.emit(type, data);
+      if (!closed) {
+        const { type, data } = terminalEvent(turn);
+        stream.emit(type, data);
+      }
       this.report.logEnd(this.turnLog(turnId), turn);
       this.report.observe(turnId, input.accountId, turn, outcome, this.firstTokenMs(turnId));
       return { turn };
@@ -303,6 +301,39 @@ export class TurnService {
       throw err;
     } finally {
       await stream.flush();
+    }
+  }
+
+  /**
+   * Finishes the turn in the catalog in one transaction with the events still pending in its
+   * stream and its terminal event, so a trivial turn's end costs one commit. When another
+   * instance declared this one lost and failed the turn meanwhile, that stands: the pending
+   * events then go to the log as usual and the caller closes the stream from the recorded turn.
+   */
+  private async record(
+    turnId: string,
+    accountId: string,
+    sessionId: string,
+    outcome: TurnOutcome,
+    stream: TurnStream,
+  ): Promise<{ turn: TurnRecord; closed: boolean }> {
+    const { catalog, clock } = this.deps;
+    const pending = await stream.takePending();
+    let written: StoredEvent[] = pending;
+    try {
+      const turn = await catalog.finishTurn(turnId, outcome, clock.now(), (finished) => {
+        const { type, data } = terminalEvent(finished);
+        written = [...pending, stream.number(type, data)];
+        return written;
+      });
+      stream.written();
+      return { turn, closed: true };
+    } catch (err) {
+      // Nothing of that transaction stands; its events (the closing one too, numbered) go as usual.
+      stream.restore(written === pending ? pending : written.slice(0, -1));
+      const recorded = err instanceof StoreConflictError ? await catalog.getTurn(accountId, sessionId, turnId) : null;
+      if (!recorded) throw err;
+      return { turn: recorded, closed: false };
     }
   }
 

@@ -175,9 +175,12 @@ export interface Catalog {
   startTurn(turn: NewTurn, now: number): Promise<TurnRecord>;
   /**
    * Writes a turn's outcome and folds its usage/cost into the session totals and into the
-   * account's usage ledger (UTC day of `now`, the outcome's model), in one transaction.
+   * account's usage ledger (UTC day of `now`, the outcome's model), in one transaction — with the
+   * events `events` builds from the finished turn (the stream's last ones, its terminal event),
+   * so a finished turn and the end of its stream commit together. Throws `StoreNotFoundError`
+   * for an unknown turn and `StoreConflictError` for one that is no longer active.
    */
-  finishTurn(turnId: string, outcome: TurnOutcome, now: number): Promise<TurnRecord>;
+  finishTurn(turnId: string, outcome: TurnOutcome, now: number, events?: (turn: TurnRecord) => StoredEvent[]): Promise<TurnRecord>;
   /** The turn, if its session belongs to the account. */
   getTurn(accountId: string, sessionId: string, turnId: string): Promise<TurnRecord | null>;
   /** All turns of a session of the account in `seq` order (empty when the session is not the account's). */

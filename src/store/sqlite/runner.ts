@@ -1,5 +1,6 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { CompiledQuery } from 'kysely';
+import type { Statement } from '../hot-sql.js';
 import { StoreStats } from '../stats.js';
 
 const STATEMENT_CACHE_LIMIT = 256;
@@ -38,6 +39,20 @@ export class SqliteRunner {
   run(query: CompiledQuery<unknown>): number {
     if (!this.#inWrite) this.stats.writeTransactions++;
     return this.#prepare(query.sql).run(...query.parameters).changes;
+  }
+
+  /** `all` of a statement written as SQL text (hot-sql.ts), prepared once. */
+  allOf<R>(s: Statement, params: unknown[]): R[] {
+    return this.#prepare(s.sqlite).all(...params) as R[];
+  }
+
+  firstOf<R>(s: Statement, params: unknown[]): R | undefined {
+    return this.#prepare(s.sqlite).get(...params) as R | undefined;
+  }
+
+  runOf(s: Statement, params: unknown[]): number {
+    if (!this.#inWrite) this.stats.writeTransactions++;
+    return this.#prepare(s.sqlite).run(...params).changes;
   }
 
   /**
