@@ -8,7 +8,7 @@ import type { Limits } from '../accounts/limits.js';
 import type { PermissionDecision } from '../runtime/permissions.js';
 import type { AgentEvent } from '../runtime/events.js';
 import { StoreConflictError } from '../store/types.js';
-import type { EventLog, IfBusy, LostTurn, StoredEvent, TurnOutcome, TurnQueue, TurnRecord } from '../store/types.js';
+import type { EventLog, IfBusy, LostTurn, SessionRecord, StoredEvent, TurnOutcome, TurnQueue, TurnRecord } from '../store/types.js';
 import { turnCostUsd } from './cost.js';
 import type { SessionDeps, SessionService } from './service.js';
 import type { TurnObserver } from './turn-observer.js';
@@ -73,6 +73,9 @@ interface LocalTurn {
   /** Ms from the turn starting to run to its first text.delta. */
   firstTokenMs?: number;
 }
+
+/** What a turn waits for before it runs: its go (with its session as it then is), or news that it ended. */
+type Go = { session: SessionRecord; previousRunner: string | null } | { ended: TurnRecord };
 
 /** A queued turn looks at its queue at least this often, whatever it hears. */
 const CLAIM_POLL_MS = 5_000;
@@ -149,7 +152,9 @@ export class TurnService {
     );
     this.local.set(turnId, { sessionId, running: immediate, interruptRequested: false, log });
     const stream = new TurnStream(turnId, this.deps.events, hub, clock.now, log);
-    const go = immediate ? Promise.resolve({ previousRunner: admitted.previousRunner ?? null }) : this.waitForGo(turnId, sessionId);
+    const go = immediate
+      ? Promise.resolve({ session: admitted.session, previousRunner: admitted.previousRunner ?? null })
+      : this.waitForGo(turnId, sessionId);
     const done = this.complete(turnId, { ...input, ...turnLimits }, sessionId, go, stream).finally(() => {
       this.local.delete(turnId);
       // The next turn in this session's queue, on whichever instance, may go now.
@@ -250,12 +255,12 @@ export class TurnService {
   }
 
   /** Waits until the turn is first in its session's queue and claims it, or learns it ended. */
-  private async waitForGo(turnId: string, sessionId: string): Promise<{ previousRunner: string | null } | { ended: TurnRecord }> {
+  private async waitForGo(turnId: string, sessionId: string): Promise<Go> {
     const { queue, control, clock, hub } = this.deps;
     for (;;) {
       if (this.stopping) return { ended: await this.abandon(turnId) };
       const claim = await queue.claim(turnId, control.instanceId, clock.now());
-      if (claim.state === 'claimed') return { previousRunner: claim.previousRunner };
+      if (claim.state === 'claimed') return { session: claim.session, previousRunner: claim.previousRunner };
       if (claim.state === 'ended') return { ended: claim.turn };
       await hub.wait(sessionKey(sessionId), CLAIM_POLL_MS);
     }
@@ -270,7 +275,7 @@ export class TurnService {
     turnId: UUID,
     input: AdmittedInput,
     sessionId: string,
-    go: Promise<{ previousRunner: string | null } | { ended: TurnRecord }>,
+    go: Promise<Go>,
     stream: TurnStream,
   ): Promise<{ turn: TurnRecord }> {
     let outcome: TurnOutcome | null = null;
@@ -283,7 +288,7 @@ export class TurnService {
         turn = ready.ended;
       } else {
         this.local.get(turnId)!.running = true;
-        outcome = await this.run(turnId, input, sessionId, ready.previousRunner, stream);
+        outcome = await this.run(turnId, input, ready.session, ready.previousRunner, stream);
         ({ turn, closed } = await this.record(turnId, input.accountId, sessionId, outcome, stream));
       }
       if (!closed) {
@@ -340,14 +345,15 @@ export class TurnService {
   private async run(
     turnId: UUID,
     input: AdmittedInput,
-    sessionId: string,
+    /** The session as admission (or the claim) left it: no second read. */
+    session: SessionRecord,
     previousRunner: string | null,
     stream: TurnStream,
   ): Promise<TurnOutcome> {
+    const sessionId = session.id;
     const { runtime, control } = this.deps;
     try {
       if (this.local.get(turnId)?.interruptRequested) return emptyOutcome('interrupted', null, 'Interrupted before it started.');
-      const session = await this.sessions.get(input.accountId, sessionId);
       stream.emit('turn.started', { turn_id: turnId, session_id: sessionId });
       this.turnLog(turnId).info('turn started');
       // What the SDK's running total already counts: not the turns a fork copied from its source.

@@ -1,4 +1,5 @@
-import type { StoredEvent, TurnOutcome } from './types.js';
+import { ZERO_USAGE } from './rows.js';
+import type { Admission, StoredEvent, TurnOutcome } from './types.js';
 import { utcDay } from './values.js';
 
 /**
@@ -50,14 +51,26 @@ export const insertTurnParams = (
 ) => [t.id, t.sessionId, t.sessionId, status, t.prompt, zeroUsage, now, instanceId, priority];
 
 /** The session once a turn was admitted: running (unless archived), touched, titled if it had none. */
+export const ZERO_USAGE_JSON = JSON.stringify(ZERO_USAGE);
+
+/** Whether the account's running turns must be counted (a limit of MAX_SAFE_INTEGER is none). */
+export const limitsConcurrency = (a: Admission) => a.accountMaxConcurrent < Number.MAX_SAFE_INTEGER;
+
 const admittedSession = (setRunner: boolean) =>
   statement(
     `update sessions set status = case when status = 'archived' then 'archived' else 'running' end,
        last_active_at = ?, title = coalesce(title, ?)${setRunner ? ', runner_instance = ?' : ''}
      where id = ? returning *`,
   );
-export const ADMITTED_SESSION_RUNNING = admittedSession(true);
-export const ADMITTED_SESSION_QUEUED = admittedSession(false);
+const ADMITTED_SESSION_RUNNING = admittedSession(true);
+const ADMITTED_SESSION_QUEUED = admittedSession(false);
+
+/** The session update of an admission, and its parameters: a turn that runs now records its instance. */
+export function admittedSessionUpdate(a: Admission, runsNow: boolean, now: number): [Statement, unknown[]] {
+  return runsNow
+    ? [ADMITTED_SESSION_RUNNING, [now, a.title, a.instanceId, a.turn.sessionId]]
+    : [ADMITTED_SESSION_QUEUED, [now, a.title, a.turn.sessionId]];
+}
 
 /** Writes a turn's outcome, only while it is still active (else 0 rows: finished elsewhere, or gone). */
 export const FINISH_TURN = statement(

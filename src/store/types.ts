@@ -227,6 +227,8 @@ export type AdmitResult =
   | {
       ok: true;
       turn: TurnRecord;
+      /** The session as the admission left it: what the run needs (no second read). */
+      session: SessionRecord;
       /** Set when the turn runs at once: the instance that ran the session's previous turn. */
       previousRunner?: string | null;
       /** `if_busy: interrupt`: the running turn to stop. */
@@ -237,7 +239,7 @@ export type AdmitResult =
   | { ok: false; reason: AdmissionRefusal };
 
 export type ClaimResult =
-  | { state: 'claimed'; turn: TurnRecord; previousRunner: string | null }
+  | { state: 'claimed'; turn: TurnRecord; session: SessionRecord; previousRunner: string | null }
   | { state: 'waiting' }
   /** The turn ended before it ran (superseded, or failed because its instance was lost). */
   | { state: 'ended'; turn: TurnRecord };
