@@ -17,6 +17,8 @@ export class TurnStream {
   private seq = 0;
   private pending: StoredEvent[] = [];
   private writing: Promise<void> | null = null;
+  /** Set from takePending() to written()/restore(): the caller writes the pending events. */
+  private held = false;
 
   constructor(
     readonly turnId: string,
@@ -26,9 +28,6 @@ export class TurnStream {
     /** The turn's own logger (its bindings carry turn_id). */
     private readonly logger: Logger,
   ) {}
-
-  /** Set between takePending() and written()/restore(): later events wait, to stay behind those. */
-  private held = false;
 
   emit(type: string, data: Record<string, unknown>): void {
     this.pending.push({ seq: ++this.seq, type, data });
@@ -46,11 +45,12 @@ export class TurnStream {
    * or gives them back with `restore()` when that failed.
    */
   async takePending(): Promise<StoredEvent[]> {
+    // Held first: a write still lingering then leaves its batch to the caller; one under way
+    // finishes. Later events wait too (a reader that saw one first would skip these for good).
+    this.held = true;
     await this.flush();
     const events = this.pending;
     this.pending = [];
-    // A reader that saw a later event first would skip these for good: hold later ones back.
-    this.held = true;
     return events;
   }
 
@@ -76,7 +76,7 @@ export class TurnStream {
   private async drain(): Promise<void> {
     try {
       await new Promise<void>((resolve) => setImmediate(resolve));
-      while (this.pending.length > 0) {
+      while (this.pending.length > 0 && !this.held) {
         const batch = this.pending;
         this.pending = [];
         try {

@@ -1,5 +1,5 @@
 import { ZERO_USAGE } from './rows.js';
-import type { Admission, StoredEvent, TurnOutcome } from './types.js';
+import type { ActiveTurn, Admission, StoredEvent, TurnOutcome } from './types.js';
 import { utcDay } from './values.js';
 
 /**
@@ -14,7 +14,7 @@ export interface Statement {
 }
 
 /** One text for both dialects (no `?` inside literals: they would be renumbered too). */
-function statement(text: string, postgres?: string): Statement {
+export function statement(text: string, postgres?: string): Statement {
   const oneLine = (s: string) => s.replace(/\s+/g, ' ').trim();
   let n = 0;
   return { sqlite: oneLine(text), postgres: oneLine(postgres ?? text).replace(/\?/g, () => `$${++n}`) };
@@ -27,6 +27,45 @@ export const SESSION_OF_ACCOUNT = statement(
   `select * from sessions where id = ? and account_id = ?`,
   `select * from sessions where id = ? and account_id = ? for update`,
 );
+
+const ACTIVE_JSON = {
+  sqlite: `(select json_group_array(json_array(t.id, t.status, t.instance_id, t.priority, t.seq))
+    from turns t where t.session_id = ? and t.status in ${ACTIVE})`,
+  postgres: `(select coalesce(json_agg(json_build_array(t.id, t.status, t.instance_id, t.priority, t.seq)), '[]'::json)::text
+    from turns t where t.session_id = ? and t.status in ${ACTIVE})`,
+};
+const ACCOUNT_RUNNING = `(select count(*) from turns r join sessions rs on rs.id = r.session_id
+  where rs.account_id = ? and r.status = 'running')`;
+
+/**
+ * What admission decides on, in one statement: the session of the account, its active turns (a
+ * JSON array, see activeFromJson) and the account's running turns. SQLite only: its BEGIN IMMEDIATE
+ * holds every writer off, so nothing changes between the parts. PostgreSQL locks the session row
+ * first (SESSION_OF_ACCOUNT) and then reads ADMISSION_STATE, whose snapshot starts after the lock.
+ */
+export const ADMISSION_SESSION = statement(
+  `select s.*, ${ACTIVE_JSON.sqlite} as active_turns, ${ACCOUNT_RUNNING} as account_running
+   from sessions s where s.id = ? and s.account_id = ?`,
+);
+export const admissionSessionParams = (a: Admission) => [a.turn.sessionId, a.accountId, a.turn.sessionId, a.accountId];
+
+export const ADMISSION_STATE = statement(
+  `select ${ACTIVE_JSON.sqlite} as active_turns, ${ACCOUNT_RUNNING} as account_running`,
+  `select ${ACTIVE_JSON.postgres} as active_turns, ${ACCOUNT_RUNNING} as account_running`,
+);
+export const admissionStateParams = (a: Admission) => [a.turn.sessionId, a.accountId];
+
+export interface AdmissionState {
+  active_turns: string;
+  account_running: number | string;
+}
+
+/** The active turns ADMISSION_* return as `[id, status, instance_id, priority, seq]` arrays. */
+export function activeFromJson(text: string): ActiveTurn[] {
+  return (JSON.parse(text) as [string, ActiveTurn['status'], string | null, number, number][]).map(
+    ([turnId, status, instanceId, priority, seq]) => ({ turnId, status, instanceId, priority: Number(priority), seq: Number(seq) }),
+  );
+}
 
 /** The session's running and waiting turns. */
 export const ACTIVE_TURNS = statement(
@@ -52,9 +91,6 @@ export const insertTurnParams = (
 
 /** The session once a turn was admitted: running (unless archived), touched, titled if it had none. */
 export const ZERO_USAGE_JSON = JSON.stringify(ZERO_USAGE);
-
-/** Whether the account's running turns must be counted (a limit of MAX_SAFE_INTEGER is none). */
-export const limitsConcurrency = (a: Admission) => a.accountMaxConcurrent < Number.MAX_SAFE_INTEGER;
 
 const admittedSession = (setRunner: boolean) =>
   statement(

@@ -21,15 +21,6 @@ export function activeFromRows(rows: { id: string; status: string; instance_id: 
   }));
 }
 
-/** Turns of the account running now, on every instance. */
-export const accountRunningQuery = (db: Db, accountId: string) =>
-  db
-    .selectFrom('turns')
-    .innerJoin('sessions', 'sessions.id', 'turns.session_id')
-    .select((eb) => eb.fn.countAll<number | string>().as('n'))
-    .where('sessions.account_id', '=', accountId)
-    .where('turns.status', '=', 'running');
-
 export const supersedeTurns = (db: Db, ids: string[], message: string, now: number) =>
   db
     .updateTable('turns')

@@ -3,14 +3,24 @@ import { StoreNotFoundError } from '../errors.js';
 import { accountSessionCountQuery } from '../catalog-sql.js';
 import { atSessionLimit, decideAdmission, isNext, Refused, runOrder, SUPERSEDED_MESSAGE } from '../queue-policy.js';
 import {
-  accountRunningQuery,
   activeFromRows,
   idleSessionsWithoutTurns,
   lostTurnFromRow,
   lostTurnsQuery,
   supersedeTurns,
 } from '../queue-sql.js';
-import { ACTIVE_TURNS, admittedSessionUpdate, INSERT_TURN, insertTurnParams, limitsConcurrency, SESSION_OF_ACCOUNT, ZERO_USAGE_JSON } from '../hot-sql.js';
+import {
+  ACTIVE_TURNS,
+  activeFromJson,
+  ADMISSION_STATE,
+  admissionStateParams,
+  admittedSessionUpdate,
+  INSERT_TURN,
+  insertTurnParams,
+  SESSION_OF_ACCOUNT,
+  ZERO_USAGE_JSON,
+  type AdmissionState,
+} from '../hot-sql.js';
 import { sessionFromRow, toInt, turnFromRow, type SessionRow, type TurnRow } from '../rows.js';
 import { pgAll, pgFirst } from './exec.js';
 import type { Database } from '../schema.js';
@@ -63,9 +73,9 @@ export class PostgresTurnQueue implements TurnQueue {
         // The session row, locked: two instances deciding about one session take turns.
         const session = await pgFirst<SessionRow>(tx, SESSION_OF_ACCOUNT, [a.turn.sessionId, a.accountId]);
         if (session === undefined) throw new Refused('session_not_found');
-        const active = activeFromRows(await pgAll(tx, ACTIVE_TURNS, [a.turn.sessionId]));
-        const accountRunning =
-          active.length === 0 && limitsConcurrency(a) ? toInt((await accountRunningQuery(tx, a.accountId).executeTakeFirst())?.n ?? 0) : 0;
+        const state = (await pgFirst<AdmissionState>(tx, ADMISSION_STATE, admissionStateParams(a)))!;
+        const active = activeFromJson(state.active_turns);
+        const accountRunning = toInt(state.account_running);
         const decision = decideAdmission({ ...a, archived: session.status === 'archived', active, accountRunning });
         if (decision.kind === 'refuse') throw new Refused(decision.reason);
         const runsNow = decision.kind === 'run';

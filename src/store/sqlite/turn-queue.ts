@@ -3,14 +3,23 @@ import { StoreNotFoundError } from '../errors.js';
 import { accountSessionCountQuery } from '../catalog-sql.js';
 import { atSessionLimit, decideAdmission, isNext, Refused, runOrder, SUPERSEDED_MESSAGE } from '../queue-policy.js';
 import {
-  accountRunningQuery,
   activeFromRows,
   idleSessionsWithoutTurns,
   lostTurnFromRow,
   lostTurnsQuery,
   supersedeTurns,
 } from '../queue-sql.js';
-import { ACTIVE_TURNS, admittedSessionUpdate, INSERT_TURN, insertTurnParams, limitsConcurrency, SESSION_OF_ACCOUNT, ZERO_USAGE_JSON } from '../hot-sql.js';
+import {
+  ACTIVE_TURNS,
+  activeFromJson,
+  ADMISSION_SESSION,
+  admissionSessionParams,
+  admittedSessionUpdate,
+  INSERT_TURN,
+  insertTurnParams,
+  ZERO_USAGE_JSON,
+  type AdmissionState,
+} from '../hot-sql.js';
 import { sessionFromRow, toInt, turnFromRow, type SessionRow, type TurnRow } from '../rows.js';
 import type { Database } from '../schema.js';
 import type { ActiveTurn, Admission, AdmitResult, ClaimResult, LostTurn, SessionStatus, TurnQueue, TurnRecord } from '../types.js';
@@ -39,11 +48,10 @@ export class SqliteTurnQueue implements TurnQueue {
           const changed = run.run(db.insertInto('sessions').values(newSessionValues(a.newSession, now)).onConflict((oc) => oc.column('id').doNothing()).compile());
           if (changed === 0) throw new StoreConflictError(`session ${a.newSession.id} already exists`);
         }
-        const session = run.firstOf<SessionRow>(SESSION_OF_ACCOUNT, [a.turn.sessionId, a.accountId]);
+        const session = run.firstOf<SessionRow & AdmissionState>(ADMISSION_SESSION, admissionSessionParams(a));
         if (session === undefined) throw new Refused('session_not_found');
-        const active = activeFromRows(run.allOf(ACTIVE_TURNS, [a.turn.sessionId]));
-        const accountRunning =
-          active.length === 0 && limitsConcurrency(a) ? toInt(run.first(accountRunningQuery(db, a.accountId).compile())?.n ?? 0) : 0;
+        const active = activeFromJson(session.active_turns);
+        const accountRunning = toInt(session.account_running);
         const decision = decideAdmission({ ...a, archived: session.status === 'archived', active, accountRunning });
         if (decision.kind === 'refuse') throw new Refused(decision.reason);
         const runsNow = decision.kind === 'run';
