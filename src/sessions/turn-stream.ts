@@ -34,6 +34,11 @@ export class TurnStream {
     if (!this.held) this.writing ??= this.drain();
   }
 
+  /** The first `n` events were logged elsewhere (turn.started, with the admission): number on after them. */
+  loggedBefore(n: number): void {
+    this.seq = Math.max(this.seq, n);
+  }
+
   /** Resolves once everything emitted so far is in the log. */
   async flush(): Promise<void> {
     while (this.writing) await this.writing;

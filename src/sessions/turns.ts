@@ -75,7 +75,7 @@ interface LocalTurn {
 }
 
 /** What a turn waits for before it runs: its go (with its session as it then is), or news that it ended. */
-type Go = { session: SessionRecord; previousRunner: string | null } | { ended: TurnRecord };
+type Go = { session: SessionRecord; previousRunner: string | null; fromQueue: boolean } | { ended: TurnRecord };
 
 /** A queued turn looks at its queue at least this often, whatever it hears. */
 const CLAIM_POLL_MS = 5_000;
@@ -132,6 +132,8 @@ export class TurnService {
         maxQueued: this.opts.maxQueued,
         accountMaxConcurrent: orUnlimited(input.limits.maxConcurrentTurns),
         maxSessions: orUnlimited(input.limits.maxSessions),
+        // A turn that runs at once has started when its admission commits: say so in that commit.
+        startEvents: [{ seq: 1, type: 'turn.started', data: startedData(turnId, sessionId) }],
       },
       clock.now(),
     );
@@ -152,8 +154,9 @@ export class TurnService {
     );
     this.local.set(turnId, { sessionId, running: immediate, interruptRequested: false, log });
     const stream = new TurnStream(turnId, this.deps.events, hub, clock.now, log);
+    if (immediate) stream.loggedBefore(1);
     const go = immediate
-      ? Promise.resolve({ session: admitted.session, previousRunner: admitted.previousRunner ?? null })
+      ? Promise.resolve({ session: admitted.session, previousRunner: admitted.previousRunner ?? null, fromQueue: false })
       : this.waitForGo(turnId, sessionId);
     const done = this.complete(turnId, { ...input, ...turnLimits }, sessionId, go, stream).finally(() => {
       this.local.delete(turnId);
@@ -260,7 +263,7 @@ export class TurnService {
     for (;;) {
       if (this.stopping) return { ended: await this.abandon(turnId) };
       const claim = await queue.claim(turnId, control.instanceId, clock.now());
-      if (claim.state === 'claimed') return { session: claim.session, previousRunner: claim.previousRunner };
+      if (claim.state === 'claimed') return { session: claim.session, previousRunner: claim.previousRunner, fromQueue: true };
       if (claim.state === 'ended') return { ended: claim.turn };
       await hub.wait(sessionKey(sessionId), CLAIM_POLL_MS);
     }
@@ -288,7 +291,7 @@ export class TurnService {
         turn = ready.ended;
       } else {
         this.local.get(turnId)!.running = true;
-        outcome = await this.run(turnId, input, ready.session, ready.previousRunner, stream);
+        outcome = await this.run(turnId, input, ready, stream);
         ({ turn, closed } = await this.record(turnId, input.accountId, sessionId, outcome, stream));
       }
       if (!closed) {
@@ -345,16 +348,16 @@ export class TurnService {
   private async run(
     turnId: UUID,
     input: AdmittedInput,
-    /** The session as admission (or the claim) left it: no second read. */
-    session: SessionRecord,
-    previousRunner: string | null,
+    /** With the session as admission (or the claim) left it: no second read. */
+    { session, previousRunner, fromQueue }: Extract<Go, { session: SessionRecord }>,
     stream: TurnStream,
   ): Promise<TurnOutcome> {
     const sessionId = session.id;
     const { runtime, control } = this.deps;
     try {
       if (this.local.get(turnId)?.interruptRequested) return emptyOutcome('interrupted', null, 'Interrupted before it started.');
-      stream.emit('turn.started', { turn_id: turnId, session_id: sessionId });
+      // A queued turn's start is news now; an immediate one's went in with its admission.
+      if (fromQueue) stream.emit('turn.started', startedData(turnId, sessionId));
       this.turnLog(turnId).info('turn started');
       // What the SDK's running total already counts: not the turns a fork copied from its source.
       const sdkCostSoFar = session.costUsd - session.inheritedCostUsd;
@@ -408,5 +411,7 @@ export class TurnService {
     return this.local.get(turnId)?.log ?? this.deps.log.child({ turn_id: turnId });
   }
 }
+
+const startedData = (turnId: string, sessionId: string) => ({ turn_id: turnId, session_id: sessionId });
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

@@ -213,6 +213,8 @@ export interface Admission {
   accountMaxConcurrent: number;
   /** With `newSession`: the account may hold at most this many sessions. */
   maxSessions?: number;
+  /** Logged in the admission's transaction if the turn runs at once (its `turn.started`). */
+  startEvents?: StoredEvent[];
 }
 
 export type AdmissionRefusal =

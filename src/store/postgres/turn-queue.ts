@@ -11,6 +11,8 @@ import {
 } from '../queue-sql.js';
 import {
   ACTIVE_TURNS,
+  APPEND_EVENTS,
+  appendEventsParams,
   activeFromJson,
   ADMISSION_STATE,
   admissionStateParams,
@@ -91,6 +93,7 @@ export class PostgresTurnQueue implements TurnQueue {
         const turn = turnFromRow(row!);
         const [update, params] = admittedSessionUpdate(a, runsNow, now);
         const admitted = sessionFromRow((await pgFirst<SessionRow>(tx, update, params))!);
+        if (runsNow && a.startEvents?.length) await pgAll(tx, APPEND_EVENTS, appendEventsParams(a.turn.id, a.startEvents, now));
         if (runsNow) return { ok: true, turn, session: admitted, previousRunner: session.runner_instance, interrupt: null, superseded: [] };
         return { ok: true, turn, session: admitted, interrupt: decision.interrupt, superseded: decision.supersede };
       });

@@ -11,6 +11,8 @@ import {
 } from '../queue-sql.js';
 import {
   ACTIVE_TURNS,
+  APPEND_EVENTS,
+  appendEventsParams,
   activeFromJson,
   ADMISSION_SESSION,
   admissionSessionParams,
@@ -64,6 +66,7 @@ export class SqliteTurnQueue implements TurnQueue {
         );
         const [update, params] = admittedSessionUpdate(a, runsNow, now);
         const admitted = sessionFromRow(run.firstOf<SessionRow>(update, params)!);
+        if (runsNow && a.startEvents?.length) run.runOf(APPEND_EVENTS, appendEventsParams(a.turn.id, a.startEvents, now));
         if (runsNow) return { ok: true, turn, session: admitted, previousRunner: session.runner_instance, interrupt: null, superseded: [] };
         return { ok: true, turn, session: admitted, interrupt: decision.interrupt, superseded: decision.supersede };
       });
