@@ -204,6 +204,10 @@ try {
     }
     tp.push(await throughput(api, tpIds, seconds * 1000));
   }
+  // ---- memory: the last level's sessions, (b) and (c) are still warm -----------------------------
+  const rt = await api.runtime();
+  const serverRssBytes = await rssOf(server.pid);
+
   // The same levels with bare SDK loops: the floor the API's throughput is measured against.
   for (const id of tpIds) await server.evict(id);
   const bareTp: ThroughputResult[] = [];
@@ -212,8 +216,6 @@ try {
     bareTp.push(await bareThroughput(bareOpts, n, seconds * 1000));
   }
 
-  // ---- memory: the last level's sessions, (b) and (c) are still warm -----------------------------
-  const rt = await api.runtime();
   printReport({
     runs,
     model: config.model.name,
@@ -222,7 +224,7 @@ try {
       warm: rt.warm,
       rssBytes: rt.sessions.map((s) => s.rss_bytes).filter((b) => b > 0),
       turnsServed: rt.sessions.map((s) => s.turns),
-      serverRssBytes: await rssOf(server.pid),
+      serverRssBytes,
     },
     seconds,
     throughput: tp,
