@@ -137,6 +137,8 @@ export class AgentRuntime {
         return this.spawn(req, model, systemPrompt, want.fingerprint);
       });
       const policy = this.opts.toolPolicy ? await this.opts.toolPolicy(req.accountId) : null;
+      // The gateway charges the process's model calls to this turn (its id is the prompt's uuid).
+      this.opts.gateway?.setTurn(req.sessionId, req.uuid ?? null);
       try {
         const turn = session.runTurn({
           // The session may narrow the account's tools, never widen them.
@@ -152,6 +154,7 @@ export class AgentRuntime {
         const end = await turn;
         return { ...end, durationMs: Math.round(performance.now() - started), coldStart };
       } finally {
+        this.opts.gateway?.setTurn(req.sessionId, null);
         this.pool.release(req.sessionId);
       }
     } finally {
