@@ -30,7 +30,7 @@ describe('model-call ledger', () => {
     const sid = await a.newSession();
     const since = Date.now();
     const turn = await a.say(sid, `MOCK tool Bash ${JSON.stringify({ command: 'echo ledger' })}`);
-    expect(turn.status).toBe('completed');
+    expect(turn.status).toBe('succeeded');
     const sent = messagesCalls(since);
     // The tool call and the answer after it: at least two model calls.
     expect(sent.length).toBeGreaterThanOrEqual(2);
