@@ -115,7 +115,10 @@ export async function createServer({ config, log, clock = { now: Date.now }, fet
       model: { baseUrl: baseUrl ?? 'https://api.anthropic.com', apiKey },
       mcp,
       log,
-      recordCall: (call) => store.modelCalls.record(call),
+      recordCall: (call) => {
+        metrics.modelCall(call);
+        return store.modelCalls.record(call);
+      },
     });
     await gateway.start();
   }

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inputTokens } from '../../mock-model/request.js';
 import { costOf } from '../../src/gateway/prices.js';
 import { startTestServer, type TestServer } from '../helpers/harness.js';
+import { promSum } from '../helpers/prom-text.js';
 import { createTenant, type Tenant } from '../helpers/tenants.js';
 
 /**
@@ -51,6 +52,12 @@ describe('model-call ledger', () => {
       output: turn.usage.output_tokens,
     });
     expect(totals.costUsd).toBeCloseTo(turn.cost_usd, 9);
+
+    // Each call is one observation of the model-call latency histogram.
+    // (No other call has been made yet: the histogram holds exactly the account's rows.)
+    const metrics = await (await t.request('GET', '/metrics', undefined, { authorization: `Bearer ${t.config.auth.adminKey}` })).text();
+    const all = await t.server.store.modelCalls.list({ accountId: a.id });
+    expect(promSum(metrics, 'caa_model_call_duration_seconds_count', { status: '200' })).toBe(all.length);
   }, 180_000);
 
   it("charges each tenant its own calls, and one turn's rows never carry another's", async () => {
