@@ -48,6 +48,8 @@ export class Gateway {
   private readonly grants = new Map<string, ProcessGrant>();
   /** The turn each session's process is running now (a process runs one turn at a time). */
   private readonly turns = new Map<string, string>();
+  /** Ledger writes not yet done, by session: a turn ends only once its calls are recorded. */
+  private readonly writing = new Map<string, Set<Promise<void>>>();
 
   constructor(private readonly opts: GatewayOptions) {}
 
@@ -84,6 +86,12 @@ export class Gateway {
 
   revoke(token: string): void {
     this.grants.delete(token);
+  }
+
+  /** Resolves once every model call of the session forwarded so far is in the ledger. */
+  async recorded(sessionId: string): Promise<void> {
+    const pending = this.writing.get(sessionId);
+    if (pending) await Promise.all(pending);
   }
 
   /** The session's model calls from now on belong to `turnId` (null: to no turn). */
@@ -176,7 +184,15 @@ export class Gateway {
       retries: 0,
       createdAt: Date.now(),
     };
-    record(call).catch((err: unknown) => this.opts.log.error({ err, session_id: call.sessionId }, 'model call ledger write failed'));
+    const pending = this.writing.get(call.sessionId) ?? new Set<Promise<void>>();
+    this.writing.set(call.sessionId, pending);
+    const write: Promise<void> = record(call)
+      .catch((err: unknown) => this.opts.log.error({ err, session_id: call.sessionId }, 'model call ledger write failed'))
+      .finally(() => {
+        pending.delete(write);
+        if (pending.size === 0 && this.writing.get(call.sessionId) === pending) this.writing.delete(call.sessionId);
+      });
+    pending.add(write);
   }
 }
 

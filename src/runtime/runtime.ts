@@ -152,6 +152,8 @@ export class AgentRuntime {
         this.starting.delete(req.sessionId);
         if (pending.interrupted) void session.interrupt();
         const end = await turn;
+        // Whoever reads the turn's ledger rows once it has ended finds all of them.
+        await this.opts.gateway?.recorded(req.sessionId);
         return { ...end, durationMs: Math.round(performance.now() - started), coldStart };
       } finally {
         this.opts.gateway?.setTurn(req.sessionId, null);
