@@ -117,6 +117,7 @@ describe('postgres specifics', () => {
       'instances',
       'kysely_migration',
       'kysely_migration_lock',
+      'model_calls',
       'openai_conversations',
       'openai_responses',
       'session_summaries',
