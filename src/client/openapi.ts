@@ -360,7 +360,7 @@ export interface paths {
         };
         /**
          * Attach to a turn’s event stream (again)
-         * @description Replays the events after `Last-Event-ID` (header, or `last_event_id`), then follows the turn live until it ends. After the turn ended, replays it for EVENT_RETENTION.
+         * @description Replays the events after `Last-Event-ID` (header, or `last_event_id`), then follows the turn live until it ends. After the turn ended, replays it for EVENT_RETENTION. A reconnect after the terminal event answers 204 (no content), which tells an EventSource to stop reconnecting.
          */
         get: operations["turns.events"];
         put?: never;
@@ -2902,8 +2902,8 @@ export interface operations {
     "turns.events": {
         parameters: {
             query?: {
-                /** @description Same as the Last-Event-ID header. */
-                last_event_id?: number | null;
+                /** @description Same as the Last-Event-ID header (which wins): the id of the last event seen, a decimal number. */
+                last_event_id?: string;
             };
             header?: never;
             path: {
@@ -2924,6 +2924,13 @@ export interface operations {
                 content: {
                     "text/event-stream": components["schemas"]["StreamEvent"];
                 };
+            };
+            /** @description The client has seen the terminal event already: nothing more will come */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Invalid input */
             400: {

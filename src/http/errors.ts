@@ -15,6 +15,7 @@ export const ERROR_CODES = {
   invalid_json: { status: 400, meaning: 'The request body is not valid JSON.' },
   invalid_session_id: { status: 400, meaning: 'A path id is not a UUID.' },
   invalid_cursor: { status: 400, meaning: 'The pagination cursor is not one this API returned.' },
+  invalid_event_id: { status: 400, meaning: 'The `Last-Event-ID` header or `last_event_id` is not an event id of this stream (a decimal number, at most the last one sent).' },
   unauthorized: { status: 401, meaning: 'No API key was sent (`Authorization: Bearer <key>`).' },
   invalid_api_key: { status: 401, meaning: 'The API key is malformed or unknown.' },
   api_key_revoked: { status: 401, meaning: 'The API key was revoked.' },

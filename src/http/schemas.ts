@@ -459,5 +459,9 @@ export const PermissionParams = z.object({
 });
 
 export const EventsQuery = z.object({
-  last_event_id: z.coerce.number().int().min(0).optional().openapi({ description: 'Same as the Last-Event-ID header.' }),
+  // Read by the route with the header (one parser, one error code: see http/event-id.ts).
+  last_event_id: z.string().optional().openapi({
+    description: 'Same as the Last-Event-ID header (which wins): the id of the last event seen, a decimal number.',
+    pattern: '^(0|[1-9][0-9]*)$',
+  }),
 });
