@@ -7,6 +7,7 @@ import type { RetentionService } from '../retention/service.js';
 import type { SessionService } from '../sessions/service.js';
 import type { TurnService } from '../sessions/turns.js';
 import { errorJson, toErrorResponse } from './errors.js';
+import { drainRefusedBodies } from './drain.js';
 import { requestLog } from './request-log.js';
 import { registerAccountRoutes } from './routes/account.js';
 import { registerAdminRoutes } from './routes/admin.js';
@@ -66,6 +67,8 @@ export function createHttpApp(deps: AppDeps): ApiApp {
   app.onError((err, c) => toErrorResponse(err, c, deps.log));
   // First of all, so every request is timed, tagged with its id and logged, refused ones too.
   app.use('*', requestLog(deps.log));
+  // Before the answer to a refused request leaves, its unread body is drained (see drain.ts).
+  app.use('*', drainRefusedBodies());
   app.notFound((c) => errorJson(c, 'not_found', `No route for ${c.req.method} ${c.req.path}.`));
   // First, so requests refused by any later middleware are counted too.
   app.use('*', httpMetrics(deps.metrics));
