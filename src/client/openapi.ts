@@ -1416,6 +1416,33 @@ export interface operations {
                     "application/json": components["schemas"]["RuntimeStats"];
                 };
             };
+            /** @description `unauthorized`: No API key was sent (`Authorization: Bearer <key>`).; `invalid_api_key`: The API key is malformed or unknown.; `api_key_revoked`: The API key was revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `forbidden`: The key may not do this: an admin route with an account key, or a session route with the admin key. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `too_many_auth_failures`: Too many failed authentication attempts from this address; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     "system.ready": {
@@ -1476,7 +1503,7 @@ export interface operations {
                     "application/json": components["schemas"]["SessionPage"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input; `validation_error`: The request body, query or a parameter is invalid; `details.issues` says where.; `invalid_cursor`: The pagination cursor is not one this API returned. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1496,6 +1523,15 @@ export interface operations {
             };
             /** @description The key may not do this (`forbidden`) */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `too_many_auth_failures`: Too many failed authentication attempts from this address; see Retry-After. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1527,7 +1563,7 @@ export interface operations {
                     "application/json": components["schemas"]["Session"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input; `invalid_json`: The request body is not valid JSON.; `validation_error`: The request body, query or a parameter is invalid; `details.issues` says where. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1554,7 +1590,25 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The account stores as many sessions as it may (`too_many_sessions`) */
+            /** @description `message_too_large`: The message or request body exceeds the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unsupported_media_type`: A request body was sent without `Content-Type: application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The account stores as many sessions as it may (`too_many_sessions`); `too_many_auth_failures`: Too many failed authentication attempts from this address; see Retry-After. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1586,7 +1640,7 @@ export interface operations {
                     "application/json": components["schemas"]["Session"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input; `invalid_session_id`: A path id is not a UUID. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1622,6 +1676,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description `too_many_auth_failures`: Too many failed authentication attempts from this address; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     "sessions.delete": {
@@ -1643,7 +1706,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Invalid input */
+            /** @description Invalid input; `invalid_json`: The request body is not valid JSON.; `invalid_session_id`: A path id is not a UUID. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1688,6 +1751,33 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description `message_too_large`: The message or request body exceeds the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unsupported_media_type`: A request body was sent without `Content-Type: application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `too_many_auth_failures`: Too many failed authentication attempts from this address; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     "sessions.update": {
@@ -1715,7 +1805,7 @@ export interface operations {
                     "application/json": components["schemas"]["Session"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input; `invalid_json`: The request body is not valid JSON.; `validation_error`: The request body, query or a parameter is invalid; `details.issues` says where.; `invalid_session_id`: A path id is not a UUID. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1760,6 +1850,33 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description `message_too_large`: The message or request body exceeds the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unsupported_media_type`: A request body was sent without `Content-Type: application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `too_many_auth_failures`: Too many failed authentication attempts from this address; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     "messages.list": {
@@ -1783,7 +1900,7 @@ export interface operations {
                     "application/json": components["schemas"]["History"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input; `invalid_session_id`: A path id is not a UUID. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1812,6 +1929,15 @@ export interface operations {
             };
             /** @description No such session (also for another account’s session) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `too_many_auth_failures`: Too many failed authentication attempts from this address; see Retry-After. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1856,7 +1982,7 @@ export interface operations {
                     "application/json": components["schemas"]["TurnAccepted"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input; `invalid_json`: The request body is not valid JSON.; `validation_error`: The request body, query or a parameter is invalid; `details.issues` says where.; `invalid_session_id`: A path id is not a UUID. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1919,7 +2045,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Too many queued (`queue_full`) or running (`too_many_turns`) turns, or a spent budget (`budget_exceeded`, with `resets_at`); see Retry-After */
+            /** @description Too many queued (`queue_full`) or running (`too_many_turns`) turns, or a spent budget (`budget_exceeded`, with `resets_at`); see Retry-After; `too_many_auth_failures`: Too many failed authentication attempts from this address; see Retry-After. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1960,7 +2086,7 @@ export interface operations {
                     "application/json": components["schemas"]["Session"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input; `invalid_json`: The request body is not valid JSON.; `invalid_session_id`: A path id is not a UUID. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1998,6 +2124,33 @@ export interface operations {
             };
             /** @description A turn is running or waiting (`session_busy`) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `message_too_large`: The message or request body exceeds the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unsupported_media_type`: A request body was sent without `Content-Type: application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `too_many_auth_failures`: Too many failed authentication attempts from this address; see Retry-After. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2028,7 +2181,7 @@ export interface operations {
                     "application/json": components["schemas"]["Session"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input; `invalid_json`: The request body is not valid JSON.; `invalid_session_id`: A path id is not a UUID. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2066,6 +2219,33 @@ export interface operations {
             };
             /** @description A turn is running or waiting (`session_busy`) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `message_too_large`: The message or request body exceeds the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unsupported_media_type`: A request body was sent without `Content-Type: application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `too_many_auth_failures`: Too many failed authentication attempts from this address; see Retry-After. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2100,7 +2280,7 @@ export interface operations {
                     "application/json": components["schemas"]["Session"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input; `invalid_json`: The request body is not valid JSON.; `validation_error`: The request body, query or a parameter is invalid; `details.issues` says where.; `invalid_session_id`: A path id is not a UUID. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2136,7 +2316,25 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The account stores as many sessions as it may (`too_many_sessions`) */
+            /** @description `message_too_large`: The message or request body exceeds the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unsupported_media_type`: A request body was sent without `Content-Type: application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The account stores as many sessions as it may (`too_many_sessions`); `too_many_auth_failures`: Too many failed authentication attempts from this address; see Retry-After. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2183,6 +2381,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description `too_many_auth_failures`: Too many failed authentication attempts from this address; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     "account.usage": {
@@ -2208,7 +2415,7 @@ export interface operations {
                     "application/json": components["schemas"]["UsageReport"];
                 };
             };
-            /** @description Invalid range */
+            /** @description Invalid range; `validation_error`: The request body, query or a parameter is invalid; `details.issues` says where. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2228,6 +2435,15 @@ export interface operations {
             };
             /** @description The key may not do this (`forbidden`) */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `too_many_auth_failures`: Too many failed authentication attempts from this address; see Retry-After. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2273,6 +2489,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description `too_many_auth_failures`: Too many failed authentication attempts from this address; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     "admin.accounts.list": {
@@ -2296,16 +2521,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Invalid input */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description No key, or a malformed, unknown or revoked one (`unauthorized`, `invalid_api_key`, `api_key_revoked`) */
+            /** @description `unauthorized`: No API key was sent (`Authorization: Bearer <key>`).; `invalid_api_key`: The API key is malformed or unknown.; `api_key_revoked`: The API key was revoked. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2314,7 +2530,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The key may not do this (`forbidden`) */
+            /** @description `forbidden`: The key may not do this: an admin route with an account key, or a session route with the admin key. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2323,8 +2539,8 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No such account or key */
-            404: {
+            /** @description `too_many_auth_failures`: Too many failed authentication attempts from this address; see Retry-After. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2356,7 +2572,7 @@ export interface operations {
                     "application/json": components["schemas"]["Account"];
                 };
             };
-            /** @description Invalid input */
+            /** @description `invalid_json`: The request body is not valid JSON.; `validation_error`: The request body, query or a parameter is invalid; `details.issues` says where. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2365,7 +2581,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No key, or a malformed, unknown or revoked one (`unauthorized`, `invalid_api_key`, `api_key_revoked`) */
+            /** @description `unauthorized`: No API key was sent (`Authorization: Bearer <key>`).; `invalid_api_key`: The API key is malformed or unknown.; `api_key_revoked`: The API key was revoked. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2374,7 +2590,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The key may not do this (`forbidden`) */
+            /** @description `forbidden`: The key may not do this: an admin route with an account key, or a session route with the admin key. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2383,8 +2599,8 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No such account or key */
-            404: {
+            /** @description `conflict`: A unique value (e.g. an account name) is already taken. */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2392,8 +2608,26 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The name is taken (`conflict`) */
-            409: {
+            /** @description `message_too_large`: The message or request body exceeds the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unsupported_media_type`: A request body was sent without `Content-Type: application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `too_many_auth_failures`: Too many failed authentication attempts from this address; see Retry-After. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2424,7 +2658,7 @@ export interface operations {
                     "application/json": components["schemas"]["Account"];
                 };
             };
-            /** @description Invalid input */
+            /** @description `validation_error`: The request body, query or a parameter is invalid; `details.issues` says where. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2433,7 +2667,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No key, or a malformed, unknown or revoked one (`unauthorized`, `invalid_api_key`, `api_key_revoked`) */
+            /** @description `unauthorized`: No API key was sent (`Authorization: Bearer <key>`).; `invalid_api_key`: The API key is malformed or unknown.; `api_key_revoked`: The API key was revoked. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2442,7 +2676,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The key may not do this (`forbidden`) */
+            /** @description `forbidden`: The key may not do this: an admin route with an account key, or a session route with the admin key. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2451,8 +2685,17 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No such account or key */
+            /** @description `account_not_found`: No account with this id. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `too_many_auth_failures`: Too many failed authentication attempts from this address; see Retry-After. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2487,7 +2730,7 @@ export interface operations {
                     "application/json": components["schemas"]["Account"];
                 };
             };
-            /** @description Invalid input */
+            /** @description `invalid_json`: The request body is not valid JSON.; `validation_error`: The request body, query or a parameter is invalid; `details.issues` says where. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2496,7 +2739,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No key, or a malformed, unknown or revoked one (`unauthorized`, `invalid_api_key`, `api_key_revoked`) */
+            /** @description `unauthorized`: No API key was sent (`Authorization: Bearer <key>`).; `invalid_api_key`: The API key is malformed or unknown.; `api_key_revoked`: The API key was revoked. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2505,7 +2748,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The key may not do this (`forbidden`) */
+            /** @description `forbidden`: The key may not do this: an admin route with an account key, or a session route with the admin key. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2514,7 +2757,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No such account or key */
+            /** @description `account_not_found`: No account with this id. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2523,8 +2766,35 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The name is taken (`conflict`) */
+            /** @description `conflict`: A unique value (e.g. an account name) is already taken. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `message_too_large`: The message or request body exceeds the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unsupported_media_type`: A request body was sent without `Content-Type: application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `too_many_auth_failures`: Too many failed authentication attempts from this address; see Retry-After. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2558,7 +2828,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Invalid input */
+            /** @description `validation_error`: The request body, query or a parameter is invalid; `details.issues` says where. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2567,7 +2837,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No key, or a malformed, unknown or revoked one (`unauthorized`, `invalid_api_key`, `api_key_revoked`) */
+            /** @description `unauthorized`: No API key was sent (`Authorization: Bearer <key>`).; `invalid_api_key`: The API key is malformed or unknown.; `api_key_revoked`: The API key was revoked. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2576,7 +2846,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The key may not do this (`forbidden`) */
+            /** @description `forbidden`: The key may not do this: an admin route with an account key, or a session route with the admin key. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2585,8 +2855,17 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No such account or key */
+            /** @description `account_not_found`: No account with this id. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `too_many_auth_failures`: Too many failed authentication attempts from this address; see Retry-After. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2621,7 +2900,7 @@ export interface operations {
                     "application/json": components["schemas"]["CreatedApiKey"];
                 };
             };
-            /** @description Invalid input */
+            /** @description `invalid_json`: The request body is not valid JSON.; `validation_error`: The request body, query or a parameter is invalid; `details.issues` says where. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2630,7 +2909,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No key, or a malformed, unknown or revoked one (`unauthorized`, `invalid_api_key`, `api_key_revoked`) */
+            /** @description `unauthorized`: No API key was sent (`Authorization: Bearer <key>`).; `invalid_api_key`: The API key is malformed or unknown.; `api_key_revoked`: The API key was revoked. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2639,7 +2918,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The key may not do this (`forbidden`) */
+            /** @description `forbidden`: The key may not do this: an admin route with an account key, or a session route with the admin key. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2648,8 +2927,35 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No such account or key */
+            /** @description `account_not_found`: No account with this id. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `message_too_large`: The message or request body exceeds the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unsupported_media_type`: A request body was sent without `Content-Type: application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `too_many_auth_failures`: Too many failed authentication attempts from this address; see Retry-After. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2682,7 +2988,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiKey"];
                 };
             };
-            /** @description Invalid input */
+            /** @description `invalid_json`: The request body is not valid JSON.; `validation_error`: The request body, query or a parameter is invalid; `details.issues` says where. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2691,7 +2997,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No key, or a malformed, unknown or revoked one (`unauthorized`, `invalid_api_key`, `api_key_revoked`) */
+            /** @description `unauthorized`: No API key was sent (`Authorization: Bearer <key>`).; `invalid_api_key`: The API key is malformed or unknown.; `api_key_revoked`: The API key was revoked. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2700,7 +3006,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The key may not do this (`forbidden`) */
+            /** @description `forbidden`: The key may not do this: an admin route with an account key, or a session route with the admin key. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2709,8 +3015,35 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No such account or key */
+            /** @description `account_not_found`: No account with this id.; `api_key_not_found`: No API key with this id in the account. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `message_too_large`: The message or request body exceeds the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unsupported_media_type`: A request body was sent without `Content-Type: application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `too_many_auth_failures`: Too many failed authentication attempts from this address; see Retry-After. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2745,7 +3078,7 @@ export interface operations {
                     "application/json": components["schemas"]["UsageReport"];
                 };
             };
-            /** @description Invalid input */
+            /** @description `validation_error`: The request body, query or a parameter is invalid; `details.issues` says where. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2754,7 +3087,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No key, or a malformed, unknown or revoked one (`unauthorized`, `invalid_api_key`, `api_key_revoked`) */
+            /** @description `unauthorized`: No API key was sent (`Authorization: Bearer <key>`).; `invalid_api_key`: The API key is malformed or unknown.; `api_key_revoked`: The API key was revoked. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2763,7 +3096,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The key may not do this (`forbidden`) */
+            /** @description `forbidden`: The key may not do this: an admin route with an account key, or a session route with the admin key. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2772,8 +3105,8 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No such account or key */
-            404: {
+            /** @description `too_many_auth_failures`: Too many failed authentication attempts from this address; see Retry-After. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2805,7 +3138,7 @@ export interface operations {
                     "application/json": components["schemas"]["PurgeReport"];
                 };
             };
-            /** @description Invalid input */
+            /** @description `invalid_json`: The request body is not valid JSON.; `validation_error`: The request body, query or a parameter is invalid; `details.issues` says where. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2814,7 +3147,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No key, or a malformed, unknown or revoked one (`unauthorized`, `invalid_api_key`, `api_key_revoked`) */
+            /** @description `unauthorized`: No API key was sent (`Authorization: Bearer <key>`).; `invalid_api_key`: The API key is malformed or unknown.; `api_key_revoked`: The API key was revoked. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2823,7 +3156,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The key may not do this (`forbidden`) */
+            /** @description `forbidden`: The key may not do this: an admin route with an account key, or a session route with the admin key. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2832,8 +3165,26 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No such account or key */
-            404: {
+            /** @description `message_too_large`: The message or request body exceeds the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unsupported_media_type`: A request body was sent without `Content-Type: application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `too_many_auth_failures`: Too many failed authentication attempts from this address; see Retry-After. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2861,16 +3212,7 @@ export interface operations {
                     "application/json": components["schemas"]["StorageStats"];
                 };
             };
-            /** @description Invalid input */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description No key, or a malformed, unknown or revoked one (`unauthorized`, `invalid_api_key`, `api_key_revoked`) */
+            /** @description `unauthorized`: No API key was sent (`Authorization: Bearer <key>`).; `invalid_api_key`: The API key is malformed or unknown.; `api_key_revoked`: The API key was revoked. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2879,7 +3221,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The key may not do this (`forbidden`) */
+            /** @description `forbidden`: The key may not do this: an admin route with an account key, or a session route with the admin key. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2888,8 +3230,8 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No such account or key */
-            404: {
+            /** @description `too_many_auth_failures`: Too many failed authentication attempts from this address; see Retry-After. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2932,7 +3274,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Invalid input */
+            /** @description Invalid input; `invalid_session_id`: A path id is not a UUID.; `validation_error`: The request body, query or a parameter is invalid; `details.issues` says where. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2977,6 +3319,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description `too_many_auth_failures`: Too many failed authentication attempts from this address; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     "turns.get": {
@@ -3002,7 +3353,7 @@ export interface operations {
                     "application/json": components["schemas"]["Turn"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input; `invalid_session_id`: A path id is not a UUID.; `validation_error`: The request body, query or a parameter is invalid; `details.issues` says where. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3031,6 +3382,15 @@ export interface operations {
             };
             /** @description No such session (also for another account’s session) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `too_many_auth_failures`: Too many failed authentication attempts from this address; see Retry-After. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3061,7 +3421,7 @@ export interface operations {
                     "application/json": components["schemas"]["InterruptResult"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input; `invalid_json`: The request body is not valid JSON.; `invalid_session_id`: A path id is not a UUID. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3090,6 +3450,42 @@ export interface operations {
             };
             /** @description No such session (also for another account’s session) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `message_too_large`: The message or request body exceeds the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unsupported_media_type`: A request body was sent without `Content-Type: application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `too_many_auth_failures`: Too many failed authentication attempts from this address; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `instance_unreachable`: The instance running the turn did not answer; try again shortly. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3132,7 +3528,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input; `invalid_json`: The request body is not valid JSON.; `validation_error`: The request body, query or a parameter is invalid; `details.issues` says where.; `invalid_session_id`: A path id is not a UUID. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3168,6 +3564,42 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description `message_too_large`: The message or request body exceeds the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unsupported_media_type`: A request body was sent without `Content-Type: application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `too_many_auth_failures`: Too many failed authentication attempts from this address; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `instance_unreachable`: The instance running the turn did not answer; try again shortly. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     "seed.chat": {
@@ -3192,7 +3624,7 @@ export interface operations {
                     "application/json": components["schemas"]["ChatResponse"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input; `invalid_json`: The request body is not valid JSON.; `validation_error`: The request body, query or a parameter is invalid; `details.issues` says where. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3237,7 +3669,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Message too large */
+            /** @description Message too large; `message_too_large`: The message or request body exceeds the size limit. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -3246,8 +3678,26 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Too many turns */
+            /** @description `unsupported_media_type`: A request body was sent without `Content-Type: application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many turns; `too_many_auth_failures`: Too many failed authentication attempts from this address; see Retry-After. */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `shutting_down`: The instance is draining and takes no new turns; retry on another. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3278,7 +3728,7 @@ export interface operations {
                     "application/json": components["schemas"]["SeedSession"];
                 };
             };
-            /** @description Malformed id */
+            /** @description Malformed id; `invalid_session_id`: A path id is not a UUID. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3307,6 +3757,15 @@ export interface operations {
             };
             /** @description No such session */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `too_many_auth_failures`: Too many failed authentication attempts from this address; see Retry-After. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -55,7 +55,7 @@ export function createHttpApp(deps: AppDeps): ApiApp {
     defaultHook: (result, c) => {
       if (result.success) return;
       const issues = result.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
-      if (result.target === 'param') {
+      if (result.target === 'param' && result.error.issues.some((i) => i.path[0] === 'id' || i.path[0] === 'session_id')) {
         return errorJson(c, 'invalid_session_id', 'The session id must be a UUID.', { issues });
       }
       const first = issues[0];

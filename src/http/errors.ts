@@ -31,6 +31,7 @@ export const ERROR_CODES = {
   session_archived: { status: 409, meaning: 'The session is archived and read-only; unarchive it first.' },
   conflict: { status: 409, meaning: 'A unique value (e.g. an account name) is already taken.' },
   message_too_large: { status: 413, meaning: 'The message or request body exceeds the size limit.' },
+  too_many_auth_failures: { status: 429, meaning: 'Too many failed authentication attempts from this address; see Retry-After.' },
   queue_full: { status: 429, meaning: 'Too many turns already wait on the session; see Retry-After.' },
   too_many_turns: { status: 429, meaning: 'The account runs its maximum of concurrent turns; see Retry-After.' },
   too_many_sessions: { status: 429, meaning: 'The account stores its maximum of sessions.' },

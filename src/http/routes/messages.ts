@@ -22,7 +22,7 @@ import {
   TurnSchema,
 } from '../schemas.js';
 import { turnView } from '../views.js';
-import { account, body, errors, json } from './helpers.js';
+import { account, body, errors, errorsFor, json } from './helpers.js';
 
 export interface StreamDeps extends FollowDeps {
   heartbeatMs: number;
@@ -95,7 +95,8 @@ const interrupt = createRoute({
   summary: 'Interrupt the running turn',
   description: 'The turn ends `interrupted` with what it had produced; the session stays warm for the next message.',
   request: { params: SessionIdParam },
-  responses: { 200: json(InterruptResultSchema, 'Whether a turn was interrupted'), ...errors },
+  // In a cluster the running instance is asked over the control channel, which may not answer.
+  responses: { 200: json(InterruptResultSchema, 'Whether a turn was interrupted'), ...errors, ...errorsFor('instance_unreachable') },
 });
 
 const permission = createRoute({
@@ -108,6 +109,7 @@ const permission = createRoute({
     200: json(PermissionDecisionBody.pick({ decision: true }), 'Decided; the turn goes on'),
     ...errors,
     404: json(ErrorSchema, 'No such session, or no such request waiting (`permission_not_found`)'),
+    ...errorsFor('instance_unreachable'),
   },
 });
 

@@ -3,6 +3,7 @@ import type { ApiApp } from '../app.js';
 import type { PoolStats } from '../../runtime/pool.js';
 import { TURN_ERROR_CODES } from '../../errors.js';
 import { errorCodeTable } from '../errors.js';
+import { completeDocument } from '../openapi.js';
 import { ErrorSchema, ref, RuntimeStatsSchema } from '../schemas.js';
 
 export interface SystemInfo {
@@ -217,10 +218,18 @@ export function registerSystemRoutes(app: ApiApp, info: SystemInfo): void {
     scheme: 'bearer',
     description: 'An account’s API key (`caa_…`), or the admin key for admin routes.',
   });
-  app.doc31('/openapi.json', {
-    openapi: '3.1.0',
-    info: { title: 'claude-agent-api', version: info.version, description: apiDescription() },
-    security: [{ bearer: [] }],
+  // Built on first request, when every route is registered; the same document for everyone.
+  let document: object | null = null;
+  app.get('/openapi.json', (c) => {
+    document ??= completeDocument(
+      app.getOpenAPI31Document({
+        openapi: '3.1.0',
+        info: { title: 'claude-agent-api', version: info.version, description: apiDescription() },
+        security: [{ bearer: [] }],
+      }),
+      { serverUrl: '/', description: 'The server that served this document' },
+    );
+    return c.json(document);
   });
 }
 
