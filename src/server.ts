@@ -6,6 +6,7 @@ import { startMockModel, type MockModel } from '../mock-model/server.js';
 import type { Config } from './config/config.js';
 import { createHttpApp, type ApiApp } from './http/app.js';
 import { reapOrphans } from './runtime/child-process.js';
+import { AuthFailureLimiter } from './accounts/auth-limiter.js';
 import { AccountService } from './accounts/service.js';
 import { Control } from './cluster/control.js';
 import { RetentionService } from './retention/service.js';
@@ -183,6 +184,7 @@ export async function createServer({ config, log, clock = { now: Date.now }, fet
       retentionMs: config.events.retentionMs,
       clients: metrics.streamClients,
     },
+    authFailures: new AuthFailureLimiter({ ...config.auth.failures, now: clock.now }),
     log,
     maxMessageBytes: config.maxMessageBytes,
     uiDir: config.uiDir,

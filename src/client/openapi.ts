@@ -33,7 +33,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The agent runtime: warm and busy sessions, queued turns, memory, spawns and evictions */
+        /**
+         * The agent runtime: warm and busy sessions, queued turns, memory, spawns and evictions (admin)
+         * @description Every account’s activity on this instance, so it needs the admin key (or keyless local mode).
+         */
         get: operations["runtime.get"];
         put?: never;
         post?: never;
@@ -463,7 +466,7 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        /** @description Liveness and a summary of the instance. */
+        /** @description Liveness and what this instance is (its mode and version). */
         Health: {
             /**
              * @description Always `healthy`: the process answers.
@@ -485,31 +488,6 @@ export interface components {
             model: string;
             /** @description The store backend: `sqlite` or `postgres`. */
             store: string;
-            /** @description Seconds since the server started. */
-            uptime_s: number;
-            /** @description The agent processes of this instance. */
-            runtime: {
-                /** @description Sessions with a live agent process. */
-                warm: number;
-                /** @description Warm sessions running a turn. */
-                busy: number;
-                /** @description Turns waiting behind a running one. */
-                queued: number;
-                /** @description Summed resident memory of the agent processes. */
-                rss_bytes: number;
-                /** @description At most this many warm sessions (MAX_WARM_SESSIONS). */
-                max_warm: number;
-                /** @description Evict idle sessions above this summed memory (POOL_MEMORY_MB). */
-                memory_budget_bytes: number;
-                /** @description Agent processes started since the server started. */
-                spawns: number;
-                /** @description Warm sessions ended, by reason (`capacity`, `memory`, `idle_timeout`, `settings_changed`, …). */
-                evictions: {
-                    [key: string]: number;
-                };
-                /** @description Agent processes that died unexpectedly. */
-                crashes: number;
-            };
         };
         /** @description The agent processes of this instance. */
         RuntimeStats: {

@@ -102,6 +102,9 @@ const envSchema = z.object({
   /** Budget for the summed RSS of all warm processes; idle ones are evicted to stay under it. */
   POOL_MEMORY_MB: int(4096, 64),
   SESSION_IDLE_TIMEOUT: duration('20m'),
+  /** Failed authentications per client address within AUTH_FAILURE_WINDOW before it gets 429 `too_many_auth_failures`. */
+  AUTH_FAILURE_LIMIT: int(20, 1),
+  AUTH_FAILURE_WINDOW: duration('1m'),
   /** Turns waiting behind a running one, per session (`if_busy: "enqueue"`). */
   MAX_QUEUED_TURNS: int(8, 0),
   /** Turns running at once per account; more answer 429 `too_many_turns`. */
@@ -183,7 +186,11 @@ function toConfig(env: z.infer<typeof envSchema>) {
     },
     turns: { maxQueued: env.MAX_QUEUED_TURNS },
     /** Keyless use is only for a loopback listener (one person's machine). */
-    auth: { adminKey: env.ADMIN_API_KEY, loopback: isLoopback(env.HOST) },
+    auth: {
+      adminKey: env.ADMIN_API_KEY,
+      loopback: isLoopback(env.HOST),
+      failures: { limit: env.AUTH_FAILURE_LIMIT, windowMs: env.AUTH_FAILURE_WINDOW },
+    },
     /** What an account may do unless its own limits say otherwise (0 = unlimited). */
     accountDefaults: {
       maxConcurrentTurns: env.ACCOUNT_MAX_CONCURRENT_TURNS,

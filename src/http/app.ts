@@ -1,8 +1,11 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
-import type { MiddlewareHandler } from 'hono';
 import type { Logger } from 'pino';
+import { getConnInfo } from '@hono/node-server/conninfo';
+import type { Context, MiddlewareHandler } from 'hono';
+import type { AuthFailureLimiter } from '../accounts/auth-limiter.js';
 import { AccountService, type Principal } from '../accounts/service.js';
+import { UnauthorizedError } from '../errors.js';
 import type { RetentionService } from '../retention/service.js';
 import type { SessionService } from '../sessions/service.js';
 import type { TurnService } from '../sessions/turns.js';
@@ -34,6 +37,7 @@ export type ApiApp = OpenAPIHono<ApiEnv>;
 
 export interface AppDeps {
   accounts: AccountService;
+  authFailures: AuthFailureLimiter;
   retention: RetentionService;
   sessions: SessionService;
   turns: TurnService;
@@ -74,8 +78,16 @@ export function createHttpApp(deps: AppDeps): ApiApp {
   app.use('*', httpMetrics(deps.metrics));
 
   // Who is calling, before anything else looks at the request: no key, no parsing, no 404 hints.
+  // Failed attempts are counted per client address; past the limit, the address waits (429).
   const authenticate: MiddlewareHandler<ApiEnv> = async (c, next) => {
-    c.set('principal', await deps.accounts.authenticate(c.req.header('authorization')));
+    const address = clientAddress(c);
+    deps.authFailures.check(address);
+    try {
+      c.set('principal', await deps.accounts.authenticate(c.req.header('authorization')));
+    } catch (err) {
+      if (err instanceof UnauthorizedError) deps.authFailures.fail(address);
+      throw err;
+    }
     await next();
   };
   for (const p of ['/v1/*', '/chat', '/sessions/*']) app.use(p, authenticate);
@@ -130,4 +142,13 @@ function hasBody(req: Request): boolean {
   if (req.method === 'GET' || req.method === 'HEAD') return false;
   const length = req.headers.get('content-length');
   return length !== null ? Number(length) > 0 : req.headers.has('transfer-encoding');
+}
+
+/** The peer's address (the socket's: forwarded-for headers are the client's to forge). */
+function clientAddress(c: Context): string {
+  try {
+    return getConnInfo(c).remote.address ?? 'unknown';
+  } catch {
+    return 'unknown'; // not served by the Node adapter (app.request in scripts)
+  }
 }

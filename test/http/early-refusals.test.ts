@@ -17,7 +17,7 @@ describe('early refusals on a keep-alive connection', () => {
   let key: string;
 
   beforeAll(async () => {
-    t = await startTestServer({ ADMIN_API_KEY: ADMIN_KEY, MAX_MESSAGE_BYTES: '1000', AUTH_FAILURE_LIMIT: '1000' });
+    t = await startTestServer({ ADMIN_API_KEY: ADMIN_KEY, MAX_MESSAGE_BYTES: '1000' });
     proxy = await startProxy(Number(new URL(t.url).port));
     const account = await t.json('POST', '/v1/admin/accounts', { name: 'keep-alive' }, bearer(ADMIN_KEY));
     key = (await t.json('POST', `/v1/admin/accounts/${account.body.id}/keys`, { name: 'k' }, bearer(ADMIN_KEY))).body.key;

@@ -36,10 +36,9 @@ const HealthSchema = z
     warning: z.string().optional().openapi({ description: 'Set in demo mode: why answers are not from Claude.' }),
     model: z.string().openapi({ description: 'The default model of new sessions.' }),
     store: z.string().openapi({ description: 'The store backend: `sqlite` or `postgres`.' }),
-    uptime_s: z.number().openapi({ description: 'Seconds since the server started.' }),
-    runtime: RuntimeStatsSchema.omit({ sessions: true }).openapi({ description: 'The agent processes of this instance.' }),
   })
-  .openapi('Health', { description: 'Liveness and a summary of the instance.' });
+  // Public: nothing about the tenants' activity (warm/busy processes, memory, crashes); that is /v1/runtime, for the admin.
+  .openapi('Health', { description: 'Liveness and what this instance is (its mode and version).' });
 
 const CheckSchema = z.string().openapi({ description: '`ok`, or what is wrong.' });
 
@@ -70,7 +69,8 @@ const runtime = createRoute({
   method: 'get',
   path: '/v1/runtime',
   operationId: 'runtime.get',
-  summary: 'The agent runtime: warm and busy sessions, queued turns, memory, spawns and evictions',
+  summary: 'The agent runtime: warm and busy sessions, queued turns, memory, spawns and evictions (admin)',
+  description: 'Every account’s activity on this instance, so it needs the admin key (or keyless local mode).',
   responses: { 200: { content: { 'application/json': { schema: RuntimeStatsSchema } }, description: 'Runtime state' } },
 });
 
@@ -194,8 +194,6 @@ export function registerSystemRoutes(app: ApiApp, info: SystemInfo): void {
         ...(info.mode === 'demo' ? { warning: DEMO_WARNING } : {}),
         model: info.model,
         store: info.backend,
-        uptime_s: Math.round((Date.now() - info.startedAt) / 1000),
-        runtime: runtimeView(await info.runtime()),
       },
       200,
     ),
