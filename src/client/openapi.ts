@@ -511,6 +511,19 @@ export interface components {
             };
             /** @description Agent processes that died unexpectedly. */
             crashes: number;
+            /** @description Processes one account may hold in use at once (ACCOUNT_MAX_WARM). */
+            account_max_warm: number;
+            /** @description The fair share of the pool, per account holding or waiting for a process. */
+            accounts: {
+                /** @description Account id. */
+                account_id: string;
+                /** @description Processes it holds in use: running a turn or waiting on an approval. */
+                in_use: number;
+                /** @description Its turns waiting for a process (room, or its share). */
+                waiting: number;
+                /** @description What it may hold now: its cap, or an equal split of the pool while others wait. */
+                share: number;
+            }[];
             /** @description The warm sessions (GET /v1/runtime only). */
             sessions?: {
                 /**

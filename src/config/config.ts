@@ -99,6 +99,8 @@ const envSchema = z.object({
 
   // The warm pool: one live `claude` process per recently used session.
   MAX_WARM_SESSIONS: int(16, 1),
+  /** Processes one account may hold in use at once (default: half the pool), so another tenant always finds room. */
+  ACCOUNT_MAX_WARM: z.coerce.number().int().min(1).optional(),
   /** Budget for the summed RSS of all warm processes; idle ones are evicted to stay under it. */
   POOL_MEMORY_MB: int(4096, 64),
   SESSION_IDLE_TIMEOUT: duration('20m'),
@@ -181,6 +183,7 @@ function toConfig(env: z.infer<typeof envSchema>) {
     turnTimeoutMs: env.TURN_TIMEOUT,
     pool: {
       maxWarm: env.MAX_WARM_SESSIONS,
+      accountMaxWarm: Math.min(env.MAX_WARM_SESSIONS, env.ACCOUNT_MAX_WARM ?? Math.ceil(env.MAX_WARM_SESSIONS / 2)),
       memoryBudgetBytes: env.POOL_MEMORY_MB * 1024 * 1024,
       idleTimeoutMs: env.SESSION_IDLE_TIMEOUT,
     },

@@ -211,6 +211,17 @@ export const RuntimeStatsSchema = z
       description: 'Warm sessions ended, by reason (`capacity`, `memory`, `idle_timeout`, `settings_changed`, …).',
     }),
     crashes: z.number().int().openapi({ description: 'Agent processes that died unexpectedly.' }),
+    account_max_warm: z.number().int().openapi({ description: 'Processes one account may hold in use at once (ACCOUNT_MAX_WARM).' }),
+    accounts: z
+      .array(
+        z.object({
+          account_id: z.string().openapi({ description: 'Account id.' }),
+          in_use: z.number().int().openapi({ description: 'Processes it holds in use: running a turn or waiting on an approval.' }),
+          waiting: z.number().int().openapi({ description: 'Its turns waiting for a process (room, or its share).' }),
+          share: z.number().int().openapi({ description: 'What it may hold now: its cap, or an equal split of the pool while others wait.' }),
+        }),
+      )
+      .openapi({ description: 'The fair share of the pool, per account holding or waiting for a process.' }),
     sessions: z
       .array(
         z.object({

@@ -109,6 +109,8 @@ function runtimeView(s: PoolStats & { queued: number }) {
     spawns: s.spawns,
     evictions: s.evictions,
     crashes: s.crashes,
+    account_max_warm: s.accountMaxWarm,
+    accounts: s.accounts,
   };
 }
 
