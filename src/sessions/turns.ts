@@ -205,7 +205,15 @@ export class TurnService {
   async closeLostTurns(lost: LostTurn[]): Promise<void> {
     const { catalog, events, hub, clock } = this.deps;
     for (const { turnId, sessionId, accountId } of lost) {
-      const turn = await catalog.getTurn(accountId, sessionId, turnId);
+      let turn = await catalog.getTurn(accountId, sessionId, turnId);
+      if (turn && turn.responseText === '') {
+        // Its outcome was never written: keep at least the text its client saw streamed.
+        const text = await streamedText(events, turnId);
+        if (text) {
+          await catalog.recoverResponseText(turnId, text);
+          turn = { ...turn, responseText: text };
+        }
+      }
       if (turn) {
         const { type, data } = terminalEvent(turn);
         await events.append(turnId, [{ seq: (await events.lastSeq(turnId)) + 1, type, data }], clock.now());
@@ -369,6 +377,17 @@ export class TurnService {
   /** The turn's logger (session_id, turn_id, account_id); once the turn is gone, the service's. */
   private turnLog(turnId: string): Logger {
     return this.local.get(turnId)?.log ?? this.deps.log.child({ turn_id: turnId });
+  }
+}
+
+/** The text of a turn's `text.delta` events, in order. */
+async function streamedText(events: EventLog, turnId: string): Promise<string> {
+  let text = '';
+  for (let after = 0; ; ) {
+    const batch = await events.read(turnId, after, 500);
+    if (batch.length === 0) return text;
+    for (const e of batch) if (e.type === 'text.delta' && typeof e.data.text === 'string') text += e.data.text;
+    after = batch.at(-1)!.seq;
   }
 }
 

@@ -177,6 +177,11 @@ export interface Catalog {
    * account's usage ledger (UTC day of `now`, the outcome's model), in one transaction.
    */
   finishTurn(turnId: string, outcome: TurnOutcome, now: number): Promise<TurnRecord>;
+  /**
+   * Gives a failed turn that has no response text the text its client saw streamed (a crash cut
+   * it before its outcome was written); a turn that has text keeps it.
+   */
+  recoverResponseText(turnId: string, text: string): Promise<void>;
   /** The turn, if its session belongs to the account. */
   getTurn(accountId: string, sessionId: string, turnId: string): Promise<TurnRecord | null>;
   /** All turns of a session of the account in `seq` order (empty when the session is not the account's). */
