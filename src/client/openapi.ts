@@ -1292,6 +1292,8 @@ export interface components {
                 tool_input?: unknown;
                 /** @description Tool output text; null if it never returned. */
                 tool_result: string | null;
+                /** @description True when the tool failed, or was denied (its result says why). */
+                is_error: boolean;
             }[];
             /** @description True when the turn did not succeed. */
             is_error: boolean;
@@ -1351,6 +1353,8 @@ export interface components {
                     tool_input?: unknown;
                     /** @description Tool output text; null if it never returned. */
                     tool_result: string | null;
+                    /** @description True when the tool failed, or was denied (its result says why). */
+                    is_error: boolean;
                 }[];
                 /** @description Assistant only: true when the turn did not succeed. */
                 is_error?: boolean;

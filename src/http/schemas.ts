@@ -316,6 +316,7 @@ const SeedToolCalls = z
       tool_name: z.string().openapi({ description: 'Full tool name.' }),
       tool_input: z.unknown().openapi({ description: 'The input the model gave the tool (JSON).' }),
       tool_result: z.string().nullable().openapi({ description: 'Tool output text; null if it never returned.' }),
+      is_error: z.boolean().openapi({ description: 'True when the tool failed, or was denied (its result says why).' }),
     }),
   )
   .openapi({ description: 'The tools the agent called, in order.' });

@@ -57,6 +57,8 @@ export interface TurnServiceOptions {
   observer?: TurnObserver;
   /** Put message text (the prompt, the answer) in the turn's log lines (LOG_MESSAGES). */
   logMessages?: boolean;
+  /** The offline demo model answers: its prices are made up, so turns cost 0 and spend no budget. */
+  demo?: boolean;
 }
 
 /** Limits of 0 mean "unlimited"; the queue compares counts against a number. */
@@ -355,7 +357,7 @@ export class TurnService {
         responseText: r.responseText,
         toolCalls: r.toolCalls,
         usage: r.usage,
-        costUsd: turnCostUsd(r.cumulativeCostUsd, sdkCostSoFar),
+        costUsd: this.opts.demo ? 0 : turnCostUsd(r.cumulativeCostUsd, sdkCostSoFar),
         durationMs: r.durationMs,
         numTurns: r.numTurns,
         errorCode: r.error?.code ?? null,
