@@ -117,7 +117,9 @@ export function registerAdminRoutes(app: ApiApp, accounts: AccountService, reten
   });
 
   app.openapi(createKey, async (c) => {
-    const { key, record } = await accounts.createKey(c.req.valid('param').account_id, c.req.valid('json')?.name ?? null);
+    // `local` (keyless mode's implicit account) is created on its first key: see AccountService.accountForKey.
+    const { id } = await accounts.accountForKey(c.req.valid('param').account_id);
+    const { key, record } = await accounts.createKey(id, c.req.valid('json')?.name ?? null);
     return c.json({ ...keyView(record), key }, 201);
   });
   app.openapi(listKeys, async (c) => c.json({ keys: (await accounts.listKeys(c.req.valid('param').account_id)).map(keyView) }, 200));
