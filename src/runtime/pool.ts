@@ -80,8 +80,12 @@ export class WarmPool {
       if (existing?.alive && want.stale) await this.evict(id, 'stale');
       else if (existing?.alive && existing.fingerprint !== want.fingerprint) await this.evict(id, 'settings_changed');
       else if (existing?.alive && !existing.canAfford(want.turnBudgetUsd)) await this.evict(id, 'budget_spent');
-      else if (existing?.alive) return existing;
+      else if (existing?.alive) {
+        this.wakeIfDoneWaiting(want.accountId);
+        return existing;
+      }
       await this.makeRoom(id, want.accountId);
+      this.wakeIfDoneWaiting(want.accountId);
       const session = await spawn();
       this.sessions.set(id, session);
       this.spawns++;
@@ -186,11 +190,7 @@ export class WarmPool {
     } finally {
       const n = (this.waitingBy.get(accountId) ?? 1) - 1;
       if (n > 0) this.waitingBy.set(accountId, n);
-      else {
-        this.waitingBy.delete(accountId);
-        // One account fewer waiting: the others' shares may have grown.
-        queueMicrotask(() => this.wake());
-      }
+      else this.waitingBy.delete(accountId);
     }
   }
 
@@ -230,6 +230,15 @@ export class WarmPool {
 
   private async measure(): Promise<void> {
     await Promise.all([...this.sessions.values()].map(async (s) => this.rss.set(s.sessionId, await s.rssBytes())));
+  }
+
+  /**
+   * An account that got its process no longer waits, so the shares of the accounts it held back
+   * may have grown: they look again. Only on success, so waiters that look again and still cannot
+   * go never wake each other in a loop.
+   */
+  private wakeIfDoneWaiting(accountId: string): void {
+    if (!this.waitingBy.has(accountId) && this.waiters.length > 0) this.wake();
   }
 
   /** Every waiter looks again; those of the accounts holding least look first. */
