@@ -36,8 +36,10 @@ FROM node:20-bookworm-slim
 # ended `claude` process) that node, as PID 1, would leave as zombies.
 # ca-certificates: the slim image has none; node bundles its own CA list but the `claude` binary
 # calls the model API over TLS too.
+# bubblewrap + socat: the sandbox around every agent process and its bridge to the model gateway
+# (see README "Sandbox"; the container needs user namespaces, see docker-compose.yml).
 RUN apt-get update \
- && apt-get install -y --no-install-recommends tini ca-certificates \
+ && apt-get install -y --no-install-recommends tini ca-certificates bubblewrap socat \
  && rm -rf /var/lib/apt/lists/*
 
 # HOST: in a container the server must listen on every interface, not the default 127.0.0.1.

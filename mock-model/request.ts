@@ -10,6 +10,8 @@ export interface ToolResult {
 
 export interface ToolDef {
   name: string;
+  /** The tool's JSON schema (the structured-output answer is built from it). */
+  inputSchema?: unknown;
 }
 
 export interface Conversation {
@@ -110,7 +112,7 @@ export function readConversation(body: unknown): Conversation {
   const tools = (Array.isArray(b.tools) ? b.tools : [])
     .filter(isObj)
     .filter((t): t is Obj & { name: string } => typeof t.name === 'string')
-    .map((t) => ({ name: t.name }));
+    .map((t) => ({ name: t.name, ...(t.input_schema !== undefined ? { inputSchema: t.input_schema } : {}) }));
 
   return {
     prompt,

@@ -142,3 +142,23 @@ describe('planReply', () => {
     expect(textOf(body(done, { tools: [{ name: 'get_weather' }] }))).toBe('The weather in Nice: Windy');
   });
 });
+
+describe('structured output (the CLI’s StructuredOutput tool)', () => {
+  const schema = {
+    type: 'object',
+    properties: { city: { type: 'string' }, n: { type: 'integer' }, ok: { type: 'boolean' }, kind: { enum: ['a', 'b'] }, tags: { type: 'array', items: { type: 'string' } } },
+  };
+  const offered = [{ name: 'StructuredOutput', input_schema: schema }];
+
+  it('step 0 calls the tool with the smallest value of its schema, strings being the prompt', () => {
+    const plan = planReply({ model: 'm', messages: [user('Oslo')], tools: offered });
+    expect(plan.stopReason).toBe('tool_use');
+    expect(plan.blocks[0]).toEqual({ type: 'tool_use', name: 'StructuredOutput', input: { city: 'Oslo', n: 1, ok: true, kind: 'a', tags: ['Oslo'] } });
+  });
+
+  it('after the call, a short text; directives still win over it', () => {
+    const after = { model: 'm', messages: [user('Oslo'), assistantTool('t1', 'StructuredOutput', {}), toolResult('t1', 'ok')], tools: offered };
+    expect(textOf(after)).toBe('Done.');
+    expect(textOf({ model: 'm', messages: [user('MOCK long 2')], tools: offered })).toBe('lorem ipsum');
+  });
+});

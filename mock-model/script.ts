@@ -116,11 +116,49 @@ function weatherHeuristic(c: Conversation): Plan | undefined {
   return text(`The weather in ${city}: ${result}`, 'weather: answer');
 }
 
+/**
+ * Structured output: the CLI offers a `StructuredOutput` tool whose input is the answer. Step 0
+ * calls it with the smallest object its schema allows, strings filled with the prompt, so a test
+ * can see its own words come back; after the call, a short text.
+ */
+function structuredOutput(c: Conversation): Plan | undefined {
+  const tool = c.tools.find((t) => t.name === 'StructuredOutput');
+  if (!tool) return undefined;
+  if (c.step > 0) return text('Done.', 'structured output: done');
+  const value = instanceOf(tool.inputSchema, c.prompt.trim(), c.history);
+  return callTool(tool.name, isRecord(value) ? value : { value }, 'structured output: call');
+}
+
+/** A minimal value matching a JSON schema: first enum/const, strings = `said`, numbers = `n`. */
+export function instanceOf(schema: unknown, said: string, n: number): unknown {
+  if (!isRecord(schema)) return said;
+  if ('const' in schema) return schema.const;
+  if (Array.isArray(schema.enum) && schema.enum.length > 0) return schema.enum[0];
+  const type = Array.isArray(schema.type) ? schema.type[0] : schema.type;
+  switch (type) {
+    case 'object': {
+      const props = isRecord(schema.properties) ? schema.properties : {};
+      return Object.fromEntries(Object.entries(props).map(([k, v]) => [k, instanceOf(v, said, n)]));
+    }
+    case 'array':
+      return [instanceOf(schema.items, said, n)];
+    case 'number':
+    case 'integer':
+      return n;
+    case 'boolean':
+      return true;
+    case 'null':
+      return null;
+    default:
+      return said;
+  }
+}
+
 /** The whole decision: directive, demo heuristic, or echo. */
 export function planFor(c: Conversation): Plan {
   const prompt = c.prompt.trim();
   const m = /^MOCK(?:\s+(\S+))?(?:\s+([\s\S]*))?$/.exec(prompt);
-  if (!m) return weatherHeuristic(c) ?? text(echoText(c), 'echo');
+  if (!m) return structuredOutput(c) ?? weatherHeuristic(c) ?? text(echoText(c), 'echo');
 
   const word = m[1] ?? '';
   const args = m[2] ?? '';

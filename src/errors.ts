@@ -124,6 +124,7 @@ export const TURN_ERROR_CODES = {
   budget_exceeded: 'The agent stopped: the turn reached its cost budget (`max_budget_usd`).',
   agent_error: 'The agent failed during execution.',
   agent_crashed: 'The agent process died or was stopped during the turn; the next message recovers the session.',
+  sandbox_unavailable: 'The agent’s sandbox could not be started (see /health); the session is intact and the next message retries.',
   server_restarted: 'The server shut down before or while the turn ran.',
   instance_lost: 'The instance running the turn stopped answering (cluster).',
 } as const satisfies Record<string, string>;

@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { chmod, mkdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import type { Logger } from 'pino';
@@ -16,6 +16,7 @@ import { Membership } from './cluster/membership.js';
 import { AgentRuntime } from './runtime/runtime.js';
 import { SessionService, type Clock } from './sessions/service.js';
 import { TurnService } from './sessions/turns.js';
+import { OpenAiService } from './openai/service.js';
 import { Metrics } from './metrics/metrics.js';
 import { timeStore } from './metrics/store.js';
 import { openStore } from './store/open.js';
@@ -23,6 +24,8 @@ import type { Store } from './store/types.js';
 import { loadMcpConfig } from './tools/mcp-config.js';
 import { buildToolRegistry } from './tools/registry.js';
 import { VERSION } from './version.js';
+import { Gateway } from './gateway/gateway.js';
+import { INSTALL_HINT, sandboxStatus } from './sandbox/sandbox.js';
 
 /** The server will not start as configured (the message says why and what to do). */
 export class StartupError extends Error {
@@ -61,6 +64,14 @@ export interface ServerDeps {
  */
 export async function createServer({ config, log, clock = { now: Date.now }, fetch: fetchImpl = fetch }: ServerDeps): Promise<Server> {
   await mkdir(config.dataDir, { recursive: true });
+  const sandbox = sandboxStatus(config.sandbox);
+  if (sandbox.kind === 'none' && config.sandbox.mode === 'required') {
+    throw new StartupError(`Refusing to start: SANDBOX=required but ${sandbox.warning} To fix, ${INSTALL_HINT}.`);
+  }
+  if (sandbox.kind === 'off') log.warn(sandbox.warning);
+  else if (sandbox.kind === 'none') log.warn({ fix: INSTALL_HINT }, sandbox.warning);
+  // The sandbox user must be able to reach its bind-mount sources below DATA_DIR (traverse only).
+  if (sandbox.kind === 'bubblewrap') await chmod(config.dataDir, 0o711);
   const metrics = new Metrics({ accountLabels: config.metrics.accountLabels });
   // Every store call, from whichever caller, is timed (caa_store_operation_duration_seconds).
   const store = timeStore(await openStore(config), metrics);
@@ -94,9 +105,25 @@ export async function createServer({ config, log, clock = { now: Date.now }, fet
     external: config.tools.mcpConfigPath ? await loadMcpConfig(config.tools.mcpConfigPath) : undefined,
   });
 
+  // Sandboxed agents reach the model (and HTTP MCP servers) only through the gateway, which holds the key.
+  let gateway: Gateway | null = null;
+  if (sandbox.kind === 'bubblewrap') {
+    const mcp: Record<string, { url: string; headers: Record<string, string> }> = {};
+    for (const [key, server] of Object.entries(tools.mcpServersForQuery())) {
+      if (server.type === 'http') mcp[key] = { url: server.url, headers: server.headers ?? {} };
+    }
+    gateway = new Gateway({ socketPath: config.gatewaySocket, model: { baseUrl: baseUrl ?? 'https://api.anthropic.com', apiKey }, mcp, log });
+    await gateway.start();
+  }
+
   const runtime = new AgentRuntime({
     claudeConfigDir: config.claudeConfigDir,
     workspacesDir: config.workspacesDir,
+    sessionWorkspacesDir: config.sessionWorkspacesDir,
+    workspaceScope: config.workspaceScope,
+    sandbox: { config: config.sandbox, status: sandbox },
+    gateway,
+    toolPolicy: (accountId) => accounts.toolPolicy(accountId),
     model: { ...config.model, apiKey, baseUrl },
     turnTimeoutMs: config.turnTimeoutMs,
     approval: { ...config.approval, requiredTools: [...config.approval.requiredTools, ...tools.approvalRules] },
@@ -119,6 +146,7 @@ export async function createServer({ config, log, clock = { now: Date.now }, fet
     adminKey: config.auth.adminKey,
     loopback: config.auth.loopback,
     defaults: config.accountDefaults,
+    builtinTools: config.model.builtinTools,
     now: clock.now,
   });
   const turns: TurnService = new TurnService(deps, sessions, {
@@ -173,11 +201,14 @@ export async function createServer({ config, log, clock = { now: Date.now }, fet
   log.info({ instance_id: control.instanceId, store: store.backend }, 'instance started');
 
   metrics.readRuntimeFrom(async () => ({ ...(await runtime.stats()), queued: turns.counts().queued }));
+  const openai = new OpenAiService({ sessions, turns, index: store.openai, now: clock.now, log, defaultModel: config.model.name });
   const app = createHttpApp({
     accounts,
     retention,
     sessions,
     turns,
+    openai,
+    models: config.model.offered,
     stream: {
       events: store.events,
       catalog: store.catalog,
@@ -202,6 +233,7 @@ export async function createServer({ config, log, clock = { now: Date.now }, fet
       model: config.model.name,
       backend: store.backend,
       startedAt: clock.now(),
+      sandbox,
       ping: () => store.ping(),
       pendingMigrations: () => store.pendingMigrations(),
       draining: () => turns.draining,
@@ -225,6 +257,7 @@ export async function createServer({ config, log, clock = { now: Date.now }, fet
       await turns.drain(graceMs);
       await membership.stop();
       await store.close();
+      await gateway?.close();
       await demoModel?.close();
     },
   };

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { BudgetExceededError, ForbiddenError, NotFoundError, UnauthorizedError, ValidationError } from '../errors.js';
-import type { Accounts, AccountLimits, AccountRecord, ApiKeyRecord, UsageLedger, UsageRow } from '../store/types.js';
+import type { Accounts, AccountLimits, AccountPatch, AccountRecord, ApiKeyRecord, UsageLedger, UsageRow } from '../store/types.js';
 import { generateKey, hashKey, looksLikeKey, sameSecret } from './keys.js';
 import { dayOf, monthStartOf, resolveLimits, windowEnds, type Limits } from './limits.js';
 
@@ -20,7 +20,15 @@ export interface AccountServiceOptions {
   /** The server listens on a loopback address only. */
   loopback: boolean;
   defaults: Limits;
+  /** The server's built-in tools (CLAUDE_BUILTIN_TOOLS): an account's policy can only narrow them. */
+  builtinTools?: string[];
   now(): number;
+}
+
+/** An account's tool policy with the server's configuration applied. */
+export interface EffectiveToolPolicy {
+  builtinTools: string[];
+  allowedDomains: string[];
 }
 
 /** `last_used_at` is written at most this often per key, not on every request. */
@@ -116,10 +124,25 @@ export class AccountService {
     );
   }
 
-  async updateAccount(id: string, patch: { name?: string; limits?: AccountLimits }): Promise<AccountRecord> {
+  async updateAccount(id: string, patch: AccountPatch): Promise<AccountRecord> {
     const account = await this.store.accounts.update(id, patch);
     if (!account) throw new NotFoundError('account', id);
     return account;
+  }
+
+  /**
+   * The tool policy in force for an account: its own built-in tools narrowed to the server's (an
+   * admin cannot enable a tool the server does not offer), else the server's. Keyless local use
+   * and unknown accounts get the server's.
+   */
+  async toolPolicy(accountId: string): Promise<EffectiveToolPolicy> {
+    const server = this.opts.builtinTools ?? [];
+    const own = accountId === LOCAL_ACCOUNT ? null : ((await this.store.accounts.get(accountId))?.toolPolicy ?? null);
+    const builtin = own?.builtinTools;
+    return {
+      builtinTools: builtin ? server.filter((t) => builtin.includes(t)) : [...server],
+      allowedDomains: own?.allowedDomains ?? [],
+    };
   }
 
   /** A new key for the account: the secret is in the result and nowhere else, ever. */

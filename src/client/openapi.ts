@@ -462,6 +462,114 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/models": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The models this server offers (CLAUDE_MODEL, then CLAUDE_MODELS) */
+        get: operations["openai.models.list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/models/{model}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One offered model */
+        get: operations["openai.models.get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/chat/completions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * OpenAI Chat Completions, answered by an agent turn of a session
+         * @description Point an OpenAI client here (`baseURL: <server>/v1`, `apiKey`: an account key). The session is `X-Session-Id`, `metadata.session_id`, or the one whose conversation the resent history is (a new one otherwise); only the new user message(s) go to the agent. `stream: true` answers with chunks and `data: [DONE]`. The agent’s tool calls are its own: they appear in `agent_tool_calls` (and `delta.agent_tool_call`), never as `tool_calls`. `max_tokens`, `max_completion_tokens`, `temperature`, `top_p`, penalties, `seed`, `user`, `store` are accepted and ignored. `n` > 1, `logprobs`, `tools`, `stop`, audio and image parts are refused. Headers `X-Session-Id` and `X-Turn-Id` name the turn, whose events `/v1/sessions/{id}/turns/{turn_id}/events` replays.
+         */
+        post: operations["openai.chat.completions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/responses": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * OpenAI Responses: one agent turn; chain with previous_response_id
+         * @description `previous_response_id` continues that response’s session; `instructions` is the session’s system prompt; `background: true` answers at once (then GET or cancel it); `stream: true` sends Responses events (`response.created`, `response.output_text.delta`, …, `response.completed`) plus `response.agent.*` extension events for the agent’s own tool calls and approval requests. A turn waiting for approval is `in_progress` with `agent.pending_approval`; answer it with POST /v1/sessions/{id}/permissions/{request_id}.
+         */
+        post: operations["openai.responses.create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/responses/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A response as it is now (queued, in_progress, completed, failed, cancelled), or its events again */
+        get: operations["openai.responses.get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/responses/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Interrupt a response’s turn; answers once it has stopped */
+        post: operations["openai.responses.cancel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -488,6 +596,23 @@ export interface components {
             model: string;
             /** @description The store backend: `sqlite` or `postgres`. */
             store: string;
+            /** @description The sandbox in force. */
+            sandbox: components["schemas"]["SandboxStatus"];
+        };
+        /** @description The sandbox in force on this instance. */
+        SandboxStatus: {
+            /**
+             * @description `bubblewrap`: every agent process is sandboxed; `none`: no sandbox available, built-in tools and stdio MCP servers are refused; `off`: SANDBOX=off, agents run unsandboxed.
+             * @enum {string}
+             */
+            kind: "bubblewrap" | "none" | "off";
+            /**
+             * @description The SANDBOX setting.
+             * @enum {string}
+             */
+            mode: "auto" | "required" | "off";
+            /** @description Why agents are not sandboxed, and how to fix it. */
+            warning?: string;
         };
         /** @description The agent processes of this instance. */
         RuntimeStats: {
@@ -550,6 +675,8 @@ export interface components {
              * @enum {string}
              */
             status: "ready";
+            /** @description The sandbox in force; without one the instance serves, but refuses built-in tools (see `warning`). */
+            sandbox: components["schemas"]["SandboxStatus"];
         };
         /** @description Why the instance is not ready: `not_ready` (database, migrations) or `shutting_down`. */
         NotReady: components["schemas"]["Error"] & {
@@ -601,6 +728,8 @@ export interface components {
             system_prompt: string | null;
             /** @description Tools that need a person’s approval in this session, on top of the server’s list. */
             approval_tools: string[] | null;
+            /** @description Built-in tools this session narrows its account’s to (never widens); null = the account’s. */
+            builtin_tools: string[] | null;
             /**
              * Format: date-time
              * @description When the session was created.
@@ -643,6 +772,8 @@ export interface components {
             system_prompt?: string;
             /** @description Tools that need a person’s approval before they run in this session (on top of the server’s list): a full tool name (`mcp__weather__get_weather`), an MCP server (`mcp__weather`) or a built-in tool. */
             approval_tools?: string[];
+            /** @description Built-in tools (Bash, Read, …) this session may use: only those its account may use take effect. */
+            builtin_tools?: string[];
         };
         /** @description One page of sessions. */
         SessionPage: {
@@ -663,6 +794,8 @@ export interface components {
             system_prompt?: string | null;
             /** @description Tools that need a person’s approval before they run in this session (on top of the server’s list): a full tool name (`mcp__weather__get_weather`), an MCP server (`mcp__weather`) or a built-in tool. */
             approval_tools?: string[] | null;
+            /** @description Built-in tools (Bash, Read, …) this session may use: only those its account may use take effect. */
+            builtin_tools?: string[] | null;
         };
         /** @description The conversation of a session. */
         History: {
@@ -762,6 +895,13 @@ export interface components {
             id: string;
             /** @description The limits in force: the account’s own, else the server’s defaults (null = unlimited). */
             limits: components["schemas"]["Limits"];
+            /** @description The tool policy in force. */
+            tool_policy: {
+                /** @description Built-in tools this account’s agents may use (the server’s, narrowed by the account’s policy). */
+                builtin_tools: string[];
+                /** @description The account’s egress allowlist (empty: no network). */
+                allowed_domains: string[];
+            };
         };
         /** @description Per-account limits; null or absent = the server’s default. */
         Limits: {
@@ -891,11 +1031,20 @@ export interface components {
             name: string;
             /** @description The account’s own limits (null = the server’s default). */
             limits: components["schemas"]["Limits"];
+            /** @description The account’s own tool policy (null = the server’s configuration). */
+            tool_policy: components["schemas"]["ToolPolicy"];
             /**
              * Format: date-time
              * @description When the account was created.
              */
             created_at: string;
+        };
+        /** @description What the admin allows an account’s agents; null or absent = the server’s configuration. */
+        ToolPolicy: {
+            /** @description Built-in tools (Bash, Read, …) this account’s agents may use; only tools the server enables (CLAUDE_BUILTIN_TOOLS) take effect. Null = all of the server’s. */
+            builtin_tools?: string[] | null;
+            /** @description Egress allowlist for the account’s agents (recorded; egress itself is not available yet, see README). */
+            allowed_domains?: string[] | null;
         };
         CreateAccount: {
             /** @description Unique account name: letters, digits, space and . _ @ - (up to 100). */
@@ -908,6 +1057,8 @@ export interface components {
             name?: string;
             /** @description Replaces the limits as a whole. */
             limits?: components["schemas"]["Limits"];
+            /** @description Replaces the tool policy as a whole. */
+            tool_policy?: components["schemas"]["ToolPolicy"];
         };
         /** @description An API key’s record; the secret itself is never shown again. */
         CreatedApiKey: components["schemas"]["ApiKey"] & {
@@ -1364,6 +1515,399 @@ export interface components {
                 duration_ms?: number;
             }[];
         };
+        OpenAIModelList: {
+            /**
+             * @description Always `list`.
+             * @enum {string}
+             */
+            object: "list";
+            /** @description The default model first. */
+            data: components["schemas"]["OpenAIModel"][];
+        };
+        OpenAIModel: {
+            /** @description The model name, to send as `model`. */
+            id: string;
+            /**
+             * @description Always `model`.
+             * @enum {string}
+             */
+            object: "model";
+            /** @description Unix seconds (when this server started). */
+            created: number;
+            /** @description Always `anthropic`. */
+            owned_by: string;
+        };
+        /** @description OpenAI’s error shape, used by the OpenAI-compatible routes. */
+        OpenAIError: {
+            /** @description The error. */
+            error: {
+                /** @description What went wrong, for a person. */
+                message: string;
+                /** @description OpenAI’s error type, e.g. `invalid_request_error`, `authentication_error`, `insufficient_quota`. */
+                type: string;
+                /** @description Our stable code (the error table), e.g. `unknown_parameter`, `session_busy`. */
+                code: string;
+                /** @description The request field at fault, when there is one. */
+                param: string | null;
+            };
+        };
+        OpenAIChatCompletion: {
+            /** @description `chatcmpl-<turn id>`. */
+            id: string;
+            /**
+             * @description Always `chat.completion`.
+             * @enum {string}
+             */
+            object: "chat.completion";
+            /** @description Unix seconds. */
+            created: number;
+            /** @description The model the request named. */
+            model: string;
+            /** @description One choice. */
+            choices: {
+                /** @description Always 0. */
+                index: number;
+                /** @description The answer. */
+                message: {
+                    /**
+                     * @description Always `assistant`.
+                     * @enum {string}
+                     */
+                    role: "assistant";
+                    /** @description The agent’s answer (JSON text with `response_format` json_schema). */
+                    content: string | null;
+                    /** @description Always null. */
+                    refusal: null;
+                    /** @description Extension: the tools the agent ran itself. */
+                    agent_tool_calls?: components["schemas"]["OpenAIAgentToolCall"][];
+                };
+                /**
+                 * @description `stop`.
+                 * @enum {string}
+                 */
+                finish_reason: "stop" | "length";
+                /** @description Always null. */
+                logprobs: null;
+            }[];
+            /** @description Token usage of the whole agent turn. */
+            usage: {
+                /** @description Input tokens of the turn’s model calls, cached ones included. */
+                prompt_tokens: number;
+                /** @description Output tokens of the turn’s model calls. */
+                completion_tokens: number;
+                /** @description The sum. */
+                total_tokens: number;
+            };
+            /** @description Extension: the session and turn behind this answer. */
+            agent: components["schemas"]["OpenAIAgentInfo"];
+        };
+        /** @description A tool the agent ran itself (server-side). Not an OpenAI `tool_calls` entry: nothing for the client to run. */
+        OpenAIAgentToolCall: {
+            /** @description The model’s tool_use id. */
+            id: string;
+            /** @description The tool. */
+            name: string;
+            /** @description What it was called with. */
+            input?: unknown;
+            /** @description What it returned (null while it has not). */
+            result: string | null;
+            /** @description Whether it failed or was refused. */
+            is_error: boolean;
+        };
+        /** @description Extension: the session and turn behind this answer. */
+        OpenAIAgentInfo: {
+            /** @description The session (send it as `X-Session-Id` to continue it explicitly). */
+            session_id: string;
+            /** @description The turn (our own routes: /v1/sessions/{id}/turns/{turn_id}). */
+            turn_id: string;
+            /**
+             * @description The turn’s status.
+             * @enum {string}
+             */
+            status: "queued" | "running" | "succeeded" | "failed" | "interrupted";
+            /** @description What the turn cost. */
+            cost_usd: number;
+            /** @description Agent steps (model calls) in the turn. */
+            num_turns: number;
+            /** @description Tools the agent ran during the turn. */
+            tool_calls: components["schemas"]["OpenAIAgentToolCall"][];
+            /** @description Our own event stream of the turn (resumable with Last-Event-ID). */
+            events: string;
+        };
+        OpenAIChatCompletionRequest: {
+            /** @description One of GET /v1/models. */
+            model: string;
+            /** @description The conversation. Resend the whole history as usual: only the trailing user message(s) go to the agent; the rest finds the session again. */
+            messages: components["schemas"]["OpenAIChatMessage"][];
+            /** @description Answer with `chat.completion.chunk` events and `data: [DONE]`. */
+            stream?: boolean | null;
+            /** @description Streaming options. */
+            stream_options?: ({
+                /** @description Send a last chunk with `usage` and no choices. */
+                include_usage?: boolean;
+            } & {
+                [key: string]: unknown;
+            }) | null;
+            /** @description `session_id` continues that session (like the `X-Session-Id` header); `if_busy` is `reject` (default), `enqueue` or `interrupt`. */
+            metadata?: {
+                [key: string]: string;
+            } | null;
+            /** @description `json_schema` (and `json_object`) run as the agent’s structured output. */
+            response_format?: {
+                /**
+                 * @description Plain text (the default).
+                 * @enum {string}
+                 */
+                type: "text";
+            } | {
+                /**
+                 * @description Any JSON object (structured output with `{"type":"object"}`).
+                 * @enum {string}
+                 */
+                type: "json_object";
+            } | {
+                /**
+                 * @description JSON matching `json_schema.schema` (the SDK’s structured output).
+                 * @enum {string}
+                 */
+                type: "json_schema";
+                /** @description The schema. */
+                json_schema: {
+                    /** @description The schema’s name (echoed by OpenAI; unused here). */
+                    name: string;
+                    /** @description Unused. */
+                    description?: string;
+                    /** @description The JSON schema the answer must match. */
+                    schema?: {
+                        [key: string]: unknown;
+                    };
+                    /** @description Accepted; the SDK always validates against the schema. */
+                    strict?: boolean | null;
+                };
+            } | null;
+            /** @description Accepted for compatibility and ignored: the agent decides this itself. */
+            max_tokens?: number | null;
+            /** @description Accepted for compatibility and ignored: the agent decides this itself. */
+            max_completion_tokens?: number | null;
+            /** @description Accepted for compatibility and ignored: the agent decides this itself. */
+            temperature?: number | null;
+            /** @description Accepted for compatibility and ignored: the agent decides this itself. */
+            top_p?: number | null;
+            /** @description Accepted for compatibility and ignored: the agent decides this itself. */
+            presence_penalty?: number | null;
+            /** @description Accepted for compatibility and ignored: the agent decides this itself. */
+            frequency_penalty?: number | null;
+            /** @description Accepted for compatibility and ignored: the agent decides this itself. */
+            seed?: number | null;
+            /** @description Accepted for compatibility and ignored: the agent decides this itself. */
+            user?: string | null;
+            /** @description Accepted for compatibility and ignored: the agent decides this itself. */
+            store?: boolean | null;
+            /** @description Accepted for compatibility and ignored: the agent decides this itself. */
+            reasoning_effort?: string | null;
+            /** @description Accepted for compatibility and ignored: the agent decides this itself. */
+            service_tier?: string | null;
+            /** @description Accepted for compatibility and ignored: the agent decides this itself. */
+            parallel_tool_calls?: boolean | null;
+            /** @description Refused unless absent or neutral: one answer per turn (`n` > 1). */
+            n?: number | null;
+            /** @description Refused unless absent or neutral: no token log probabilities. */
+            logprobs?: boolean | null;
+            /** @description Refused unless absent or neutral: no token log probabilities. */
+            top_logprobs?: number | null;
+            /** @description Refused unless absent or neutral: the agent runs its own tools server-side. */
+            tools?: unknown[] | null;
+            /** @description Refused unless absent or neutral: the agent chooses its own tools (`none`/`auto` accepted). */
+            tool_choice?: unknown;
+            /** @description Refused unless absent or neutral: the agent runs its own tools server-side. */
+            functions?: unknown[] | null;
+            /** @description Refused unless absent or neutral: the agent runs its own tools server-side. */
+            function_call?: unknown;
+            /** @description Refused unless absent or neutral: stop sequences cannot apply to an agent turn. */
+            stop?: string | string[] | null;
+            /** @description Refused unless absent or neutral: token biases cannot apply to an agent turn. */
+            logit_bias?: {
+                [key: string]: number;
+            } | null;
+            /** @description Refused unless absent or neutral: text only. */
+            audio?: unknown;
+            /** @description Refused unless absent or neutral: text only (`["text"]` accepted). */
+            modalities?: string[] | null;
+            /** @description Refused unless absent or neutral: not supported. */
+            prediction?: unknown;
+            /** @description Refused unless absent or neutral: web search is a server-side tool here. */
+            web_search_options?: unknown;
+        };
+        OpenAIChatMessage: {
+            /**
+             * @description `system`/`developer` set the session’s system prompt; `tool`/`function` are refused (the agent runs its own tools).
+             * @enum {string}
+             */
+            role: "system" | "developer" | "user" | "assistant" | "tool" | "function";
+            /** @description The message text, or text parts. */
+            content?: string | ({
+                /** @description Part type: `text` (or `input_text`). */
+                type: string;
+                /** @description The text of a text part. */
+                text?: string;
+            } & {
+                [key: string]: unknown;
+            })[] | null;
+            /** @description Accepted and ignored. */
+            name?: string;
+            /** @description Refused when not empty: the agent runs its own tools. */
+            tool_calls?: unknown[];
+            /** @description Refused: the agent runs its own tools. */
+            function_call?: unknown;
+        } & {
+            [key: string]: unknown;
+        };
+        OpenAIResponse: {
+            /** @description `resp_…` (the turn id’s 128 bits). */
+            id: string;
+            /**
+             * @description Always `response`.
+             * @enum {string}
+             */
+            object: "response";
+            /** @description Unix seconds. */
+            created_at: number;
+            /**
+             * @description From the turn: queued, running → `in_progress` (also while a tool call waits for approval), succeeded → `completed`, failed, interrupted → `cancelled`.
+             * @enum {string}
+             */
+            status: "queued" | "in_progress" | "completed" | "failed" | "cancelled" | "incomplete";
+            /** @description The model the request named. */
+            model: string;
+            /** @description One `message` item with one `output_text` part once the turn has ended. */
+            output: unknown[];
+            /** @description The answer’s text (JSON with a json_schema format). */
+            output_text: string;
+            /** @description Set when `failed`. */
+            error: {
+                /** @description The turn’s error code. */
+                code: string;
+                /** @description What went wrong. */
+                message: string;
+            } | null;
+            /** @description Token usage of the turn, once it has ended. */
+            usage?: unknown;
+            /** @description The response this one continued. */
+            previous_response_id: string | null;
+            /** @description The instructions the request gave. */
+            instructions: string | null;
+            /** @description The request’s metadata. */
+            metadata: {
+                [key: string]: string;
+            };
+            /** @description Extension: session, turn, tool calls, and `pending_approval` while a tool call waits for a person. */
+            agent?: unknown;
+        } & {
+            [key: string]: unknown;
+        };
+        OpenAIResponseCreateRequest: {
+            /** @description One of GET /v1/models. */
+            model: string;
+            /** @description The new message (a string), or message items; `system`/`developer` items add to `instructions`. */
+            input: string | components["schemas"]["OpenAIResponseInputItem"][];
+            /** @description The session’s system prompt (set on a new session; a changed one is applied). */
+            instructions?: string | null;
+            /** @description Continue the session of that response (forked if it has moved on since). */
+            previous_response_id?: string | null;
+            /** @description Answer at once (status `queued`/`in_progress`); GET /v1/responses/{id} later. */
+            background?: boolean | null;
+            /** @description Answer with Responses stream events. */
+            stream?: boolean | null;
+            /** @description Default true. False: the response cannot be retrieved or chained (its turn is still in the session). */
+            store?: boolean | null;
+            /** @description Echoed back; `session_id` and `if_busy` are read as on chat completions. */
+            metadata?: {
+                [key: string]: string;
+            } | null;
+            /** @description Text output options. */
+            text?: ({
+                /** @description The answer’s format: `text`, `json_object` or `json_schema` (structured output). */
+                format?: {
+                    /**
+                     * @description Plain text (the default).
+                     * @enum {string}
+                     */
+                    type: "text";
+                } | {
+                    /**
+                     * @description Any JSON object.
+                     * @enum {string}
+                     */
+                    type: "json_object";
+                } | ({
+                    /**
+                     * @description JSON matching `schema` (the SDK’s structured output).
+                     * @enum {string}
+                     */
+                    type: "json_schema";
+                    /** @description The schema’s name (unused). */
+                    name?: string;
+                    /** @description Unused. */
+                    description?: string;
+                    /** @description The JSON schema the answer must match. */
+                    schema: {
+                        [key: string]: unknown;
+                    };
+                    /** @description Accepted; the SDK always validates. */
+                    strict?: boolean | null;
+                } & {
+                    [key: string]: unknown;
+                });
+                /** @description Accepted and ignored. */
+                verbosity?: string | null;
+            } & {
+                [key: string]: unknown;
+            }) | null;
+            /** @description Accepted for compatibility and ignored: the agent decides this itself. */
+            max_output_tokens?: number | null;
+            /** @description Accepted for compatibility and ignored: the agent decides this itself. */
+            temperature?: number | null;
+            /** @description Accepted for compatibility and ignored: the agent decides this itself. */
+            top_p?: number | null;
+            /** @description Accepted for compatibility and ignored: the agent decides this itself. */
+            user?: string | null;
+            /** @description Accepted for compatibility and ignored: the agent decides this itself. */
+            safety_identifier?: string | null;
+            /** @description Accepted for compatibility and ignored: the agent decides this itself. */
+            prompt_cache_key?: string | null;
+            /** @description Accepted for compatibility and ignored: the agent decides this itself. */
+            service_tier?: string | null;
+            /** @description Accepted for compatibility and ignored: the agent decides this itself. */
+            reasoning?: unknown;
+            /** @description Accepted for compatibility and ignored: the agent decides this itself. */
+            truncation?: string | null;
+            /** @description Accepted for compatibility and ignored: the agent decides this itself. */
+            parallel_tool_calls?: boolean | null;
+            /** @description Accepted for compatibility and ignored: the agent decides this itself. */
+            include?: string[] | null;
+            /** @description Accepted for compatibility and ignored: the agent decides this itself. */
+            stream_options?: unknown;
+            /** @description Accepted for compatibility and ignored: the agent decides this itself. */
+            max_tool_calls?: number | null;
+            /** @description Refused unless absent or neutral: the agent runs its own tools server-side. */
+            tools?: unknown[] | null;
+            /** @description Refused unless absent or neutral: the agent chooses its own tools (`none`/`auto` accepted). */
+            tool_choice?: unknown;
+            /** @description Refused unless absent or neutral: use previous_response_id or X-Session-Id. */
+            conversation?: unknown;
+            /** @description Refused unless absent or neutral: prompt templates are not supported. */
+            prompt?: unknown;
+            /** @description Refused unless absent or neutral: no token log probabilities. */
+            top_logprobs?: number | null;
+        };
+        OpenAIResponseInputItem: components["schemas"]["OpenAIChatMessage"] & ({
+            /** @description `user`, `assistant`, `system` or `developer`. */
+            role?: string;
+            /** @description Only `message` items (the default) are supported. */
+            type?: string;
+        } & {
+            [key: string]: unknown;
+        });
     };
     responses: never;
     parameters: never;
@@ -3766,6 +4310,508 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    "openai.models.list": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The models */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIModelList"];
+                };
+            };
+            /** @description Invalid or unsupported input; `param` names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIError"];
+                };
+            };
+            /** @description No key, or a malformed, unknown or revoked one; `unauthorized`: No API key was sent (`Authorization: Bearer <key>`).; `invalid_api_key`: The API key is malformed or unknown.; `api_key_revoked`: The API key was revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIError"];
+                };
+            };
+            /** @description The admin key owns no sessions; `forbidden`: The key may not do this: an admin route with an account key, or a session route with the admin key. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIError"];
+                };
+            };
+            /** @description No such model, response or session */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIError"];
+                };
+            };
+            /** @description `too_many_auth_failures`: Too many failed authentication attempts from this address; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIError"];
+                };
+            };
+        };
+    };
+    "openai.models.get": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A model id from GET /v1/models. */
+                model: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The model */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIModel"];
+                };
+            };
+            /** @description Invalid or unsupported input; `param` names the field; `validation_error`: The request body, query or a parameter is invalid; `details.issues` says where. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIError"];
+                };
+            };
+            /** @description No key, or a malformed, unknown or revoked one; `unauthorized`: No API key was sent (`Authorization: Bearer <key>`).; `invalid_api_key`: The API key is malformed or unknown.; `api_key_revoked`: The API key was revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIError"];
+                };
+            };
+            /** @description The admin key owns no sessions; `forbidden`: The key may not do this: an admin route with an account key, or a session route with the admin key. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIError"];
+                };
+            };
+            /** @description No such model, response or session */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIError"];
+                };
+            };
+            /** @description `too_many_auth_failures`: Too many failed authentication attempts from this address; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIError"];
+                };
+            };
+        };
+    };
+    "openai.chat.completions": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Continue this session of yours (else it is found from the history, or new). */
+                "x-session-id"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OpenAIChatCompletionRequest"];
+            };
+        };
+        responses: {
+            /** @description The completion, or its chunks */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIChatCompletion"];
+                    "text/event-stream": string;
+                };
+            };
+            /** @description Invalid or unsupported input; `param` names the field; `invalid_json`: The request body is not valid JSON.; `validation_error`: The request body, query or a parameter is invalid; `details.issues` says where. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIError"];
+                };
+            };
+            /** @description No key, or a malformed, unknown or revoked one; `unauthorized`: No API key was sent (`Authorization: Bearer <key>`).; `invalid_api_key`: The API key is malformed or unknown.; `api_key_revoked`: The API key was revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIError"];
+                };
+            };
+            /** @description The admin key owns no sessions; `forbidden`: The key may not do this: an admin route with an account key, or a session route with the admin key. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIError"];
+                };
+            };
+            /** @description No such model, response or session */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIError"];
+                };
+            };
+            /** @description The session is busy (`session_busy`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIError"];
+                };
+            };
+            /** @description `message_too_large`: The message or request body exceeds the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIError"];
+                };
+            };
+            /** @description `unsupported_media_type`: A request body was sent without `Content-Type: application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIError"];
+                };
+            };
+            /** @description A spent budget (`budget_exceeded`) or too many turns; `too_many_auth_failures`: Too many failed authentication attempts from this address; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIError"];
+                };
+            };
+            /** @description The turn failed (its error code) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIError"];
+                };
+            };
+        };
+    };
+    "openai.responses.create": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Continue this session of yours (without `previous_response_id`). */
+                "x-session-id"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OpenAIResponseCreateRequest"];
+            };
+        };
+        responses: {
+            /** @description The response (finished, or started with `background`), or its events */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIResponse"];
+                    "text/event-stream": string;
+                };
+            };
+            /** @description Invalid or unsupported input; `param` names the field; `invalid_json`: The request body is not valid JSON.; `validation_error`: The request body, query or a parameter is invalid; `details.issues` says where. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIError"];
+                };
+            };
+            /** @description No key, or a malformed, unknown or revoked one; `unauthorized`: No API key was sent (`Authorization: Bearer <key>`).; `invalid_api_key`: The API key is malformed or unknown.; `api_key_revoked`: The API key was revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIError"];
+                };
+            };
+            /** @description The admin key owns no sessions; `forbidden`: The key may not do this: an admin route with an account key, or a session route with the admin key. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIError"];
+                };
+            };
+            /** @description No such model, response or session */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIError"];
+                };
+            };
+            /** @description The session is busy (`session_busy`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIError"];
+                };
+            };
+            /** @description `message_too_large`: The message or request body exceeds the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIError"];
+                };
+            };
+            /** @description `unsupported_media_type`: A request body was sent without `Content-Type: application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIError"];
+                };
+            };
+            /** @description A spent budget (`budget_exceeded`) or too many turns; `too_many_auth_failures`: Too many failed authentication attempts from this address; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIError"];
+                };
+            };
+        };
+    };
+    "openai.responses.get": {
+        parameters: {
+            query?: {
+                /** @description `true`: stream its events (replayed, then live until it ends). */
+                stream?: "true" | "false";
+                /** @description With `stream`: only events after this `sequence_number`. */
+                starting_after?: number | null;
+            };
+            header?: never;
+            path: {
+                /** @description A response id (`resp_…`). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The response, or its events */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIResponse"];
+                    "text/event-stream": string;
+                };
+            };
+            /** @description Invalid or unsupported input; `param` names the field; `invalid_session_id`: A path id is not a UUID.; `validation_error`: The request body, query or a parameter is invalid; `details.issues` says where. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIError"];
+                };
+            };
+            /** @description No key, or a malformed, unknown or revoked one; `unauthorized`: No API key was sent (`Authorization: Bearer <key>`).; `invalid_api_key`: The API key is malformed or unknown.; `api_key_revoked`: The API key was revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIError"];
+                };
+            };
+            /** @description The admin key owns no sessions; `forbidden`: The key may not do this: an admin route with an account key, or a session route with the admin key. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIError"];
+                };
+            };
+            /** @description No such model, response or session */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIError"];
+                };
+            };
+            /** @description `too_many_auth_failures`: Too many failed authentication attempts from this address; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIError"];
+                };
+            };
+        };
+    };
+    "openai.responses.cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A response id (`resp_…`). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The response, `cancelled` (or as it ended, if it had already) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIResponse"];
+                };
+            };
+            /** @description Invalid or unsupported input; `param` names the field; `invalid_json`: The request body is not valid JSON.; `invalid_session_id`: A path id is not a UUID. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIError"];
+                };
+            };
+            /** @description No key, or a malformed, unknown or revoked one; `unauthorized`: No API key was sent (`Authorization: Bearer <key>`).; `invalid_api_key`: The API key is malformed or unknown.; `api_key_revoked`: The API key was revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIError"];
+                };
+            };
+            /** @description The admin key owns no sessions; `forbidden`: The key may not do this: an admin route with an account key, or a session route with the admin key. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIError"];
+                };
+            };
+            /** @description No such model, response or session */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIError"];
+                };
+            };
+            /** @description `message_too_large`: The message or request body exceeds the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIError"];
+                };
+            };
+            /** @description `unsupported_media_type`: A request body was sent without `Content-Type: application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIError"];
+                };
+            };
+            /** @description `too_many_auth_failures`: Too many failed authentication attempts from this address; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIError"];
                 };
             };
         };

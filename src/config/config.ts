@@ -87,6 +87,8 @@ const envSchema = z.object({
   ANTHROPIC_API_KEY: optionalString,
   ANTHROPIC_BASE_URL: z.url().optional().or(z.literal('').transform(() => undefined)),
   CLAUDE_MODEL: z.string().min(1).default('claude-sonnet-4-5'),
+  /** Further models a session may choose (listed by GET /v1/models with CLAUDE_MODEL first). */
+  CLAUDE_MODELS: list,
   CLAUDE_MAX_TURNS: int(10, 1),
   CLAUDE_MAX_BUDGET_USD: z.coerce.number().positive().default(0.5),
   CLAUDE_SYSTEM_PROMPT: optionalString,
@@ -139,6 +141,27 @@ const envSchema = z.object({
   MOCK_MODEL_PORT: int(0).pipe(z.number().max(65535)),
   MOCK_MODEL_TOKEN_DELAY_MS: int(0),
 
+  // The sandbox around every agent process (see src/sandbox/ and the README's "Sandbox" section).
+  /** auto: sandbox when bubblewrap works, else refuse built-in tools; required: refuse to start without it; off: no sandbox. */
+  SANDBOX: z.enum(['auto', 'required', 'off']).default('auto'),
+  SANDBOX_BWRAP_PATH: z.string().min(1).default('/usr/bin/bwrap'),
+  SANDBOX_SOCAT_PATH: z.string().min(1).default('/usr/bin/socat'),
+  /** The unprivileged user agent processes run as on the host; default nobody (65534) when the server is root, else the server's own user. */
+  SANDBOX_UID: z.coerce.number().int().min(1).optional(),
+  SANDBOX_GID: z.coerce.number().int().min(1).optional(),
+  /** Processes (RLIMIT_NPROC) one sandbox may hold at once. */
+  SANDBOX_MAX_PROCESSES: int(256, 16),
+  /** Writable memory per process (RLIMIT_DATA: heap and private writable mappings), MiB. */
+  SANDBOX_MEMORY_MB: int(4096, 512),
+  /** CPU time per process (RLIMIT_CPU), seconds. */
+  SANDBOX_CPU_SECONDS: int(3600, 10),
+  /** Largest file a sandboxed process may write (RLIMIT_FSIZE), MiB. */
+  SANDBOX_FILE_SIZE_MB: int(1024, 1),
+  /** Extra host paths bound read-only into every sandbox (the code of stdio MCP servers). */
+  SANDBOX_READONLY_PATHS: list,
+  /** session: each session has its own workspace; account: one shared by the account's sessions. */
+  WORKSPACE_SCOPE: z.enum(['session', 'account']).default('session'),
+
   // Passed through to the agent's child process so the binary can run; never anything else.
   PATH: z.string().default('/usr/local/bin:/usr/bin:/bin'),
   HOME: z.string().default('/tmp'),
@@ -161,6 +184,27 @@ function toConfig(env: z.infer<typeof envSchema>) {
     claudeConfigDir: path.join(dataDir, 'claude'),
     /** One stable working directory per account lives below this. */
     workspacesDir: path.join(dataDir, 'workspaces'),
+    /** One working directory per session lives below this (WORKSPACE_SCOPE=session). */
+    sessionWorkspacesDir: path.join(dataDir, 'session-workspaces'),
+    workspaceScope: env.WORKSPACE_SCOPE,
+    /** The gateway's unix socket (the agents' only way to the model). */
+    gatewaySocket: path.join(dataDir, 'run', 'gateway.sock'),
+    sandbox: {
+      mode: env.SANDBOX,
+      bwrapPath: env.SANDBOX_BWRAP_PATH,
+      socatPath: env.SANDBOX_SOCAT_PATH,
+      // Root is exempt from RLIMIT_NPROC and could undo the sandbox's limits, so it never runs agents.
+      uid: env.SANDBOX_UID ?? (process.getuid?.() === 0 ? 65534 : (process.getuid?.() ?? 65534)),
+      gid: env.SANDBOX_GID ?? (process.getgid?.() === 0 ? 65534 : (process.getgid?.() ?? 65534)),
+      limits: {
+        processes: env.SANDBOX_MAX_PROCESSES,
+        memoryBytes: env.SANDBOX_MEMORY_MB * 1024 * 1024,
+        cpuSeconds: env.SANDBOX_CPU_SECONDS,
+        fileBytes: env.SANDBOX_FILE_SIZE_MB * 1024 * 1024,
+        openFiles: 4096,
+      },
+      readOnlyPaths: env.SANDBOX_READONLY_PATHS.map((p) => path.resolve(p)),
+    },
     log: {
       level: env.LOG_LEVEL,
       pretty: env.LOG_PRETTY ?? env.NODE_ENV === 'development',
@@ -173,6 +217,8 @@ function toConfig(env: z.infer<typeof envSchema>) {
       apiKey: env.ANTHROPIC_API_KEY,
       baseUrl: env.ANTHROPIC_BASE_URL,
       name: env.CLAUDE_MODEL,
+      /** Every model offered: the default first, then CLAUDE_MODELS. */
+      offered: [...new Set([env.CLAUDE_MODEL, ...env.CLAUDE_MODELS])],
       maxTurns: env.CLAUDE_MAX_TURNS,
       maxBudgetUsd: env.CLAUDE_MAX_BUDGET_USD,
       systemPrompt: env.CLAUDE_SYSTEM_PROMPT,

@@ -15,6 +15,9 @@ import { requestLog } from './request-log.js';
 import { registerAccountRoutes } from './routes/account.js';
 import { registerAdminRoutes } from './routes/admin.js';
 import { registerMessageRoutes, type StreamDeps } from './routes/messages.js';
+import { registerOpenAiChatRoutes } from './routes/openai-chat.js';
+import { registerOpenAiResponseRoutes } from './routes/openai-responses.js';
+import type { OpenAiService } from '../openai/service.js';
 import { registerMetricsRoute, type MetricsRouteDeps } from './routes/metrics.js';
 import { httpMetrics, type HttpTimer } from '../metrics/http.js';
 import { registerSeedRoutes } from './routes/seed.js';
@@ -41,6 +44,9 @@ export interface AppDeps {
   retention: RetentionService;
   sessions: SessionService;
   turns: TurnService;
+  openai: OpenAiService;
+  /** Models the OpenAI-compatible routes offer, the default first. */
+  models: readonly string[];
   stream: Omit<StreamDeps, 'log'>;
   system: SystemInfo;
   log: Logger;
@@ -133,6 +139,9 @@ export function createHttpApp(deps: AppDeps): ApiApp {
   registerAdminRoutes(app, deps.accounts, deps.retention);
   registerMessageRoutes(app, deps.sessions, deps.turns, { ...deps.stream, log: deps.log });
   registerSeedRoutes(app, deps.sessions, deps.turns);
+  const openAiDeps = { openai: deps.openai, stream: { ...deps.stream, log: deps.log }, models: deps.models, startedAt: deps.system.startedAt };
+  registerOpenAiChatRoutes(app, openAiDeps);
+  registerOpenAiResponseRoutes(app, openAiDeps);
   registerUiRoutes(app, deps.uiDir);
   registerDocsRoutes(app);
   return app;

@@ -3,6 +3,7 @@ import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { Logger } from 'pino';
 import { DomainError } from '../errors.js';
+import { isOpenAiPath, toOpenAiError } from '../openai/errors.js';
 import { InvalidCursorError, StoreNotFoundError } from '../store/errors.js';
 import { StoreConflictError } from '../store/types.js';
 
@@ -37,6 +38,14 @@ export const ERROR_CODES = {
   too_many_sessions: { status: 429, meaning: 'The account stores its maximum of sessions.' },
   budget_exceeded: { status: 429, meaning: 'A daily or monthly budget is spent; `details.resets_at` says when it resets.' },
   unsupported_media_type: { status: 415, meaning: 'A request body was sent without `Content-Type: application/json`.' },
+  unknown_parameter: { status: 400, meaning: 'OpenAI-compatible routes: a field this API does not know; `param` names it.' },
+  invalid_value: { status: 400, meaning: 'OpenAI-compatible routes: a field has a wrong type or value; `param` names it.' },
+  missing_required_parameter: { status: 400, meaning: 'OpenAI-compatible routes: a required field is missing; `param` names it.' },
+  unsupported_parameter: { status: 400, meaning: 'OpenAI-compatible routes: a known OpenAI feature this service does not offer (e.g. `n` > 1, `logprobs`, `tools`).' },
+  unsupported_value: { status: 400, meaning: 'OpenAI-compatible routes: a value this service does not offer (e.g. a `tool` role message).' },
+  unsupported_attachment: { status: 400, meaning: 'OpenAI-compatible routes: image, audio and file content parts are not supported yet.' },
+  model_not_found: { status: 404, meaning: 'OpenAI-compatible routes: the model is not one this server offers (see GET /v1/models).' },
+  response_not_found: { status: 404, meaning: 'No response with this id for this account (responses made with `store: false` are not kept).' },
   internal_error: { status: 500, meaning: 'An unexpected error; the server logged it.' },
   not_ready: { status: 503, meaning: 'The instance is not ready (database unreachable or schema not migrated); from `/ready`.' },
   shutting_down: { status: 503, meaning: 'The instance is draining and takes no new turns; retry on another.' },
@@ -62,11 +71,17 @@ export interface ErrorBody {
 }
 
 export function errorJson(c: Context, code: string, message: string, details?: Record<string, unknown>) {
-  const body: ErrorBody = { error: { code, message, ...(details ? { details } : {}) } };
+  const status = STATUS_BY_CODE[code] ?? 500;
   // A retry hint becomes the standard header too, so generic HTTP clients back off correctly.
   if (typeof details?.retry_after_s === 'number') c.header('Retry-After', String(details.retry_after_s));
-  if (STATUS_BY_CODE[code] === 401) c.header('WWW-Authenticate', 'Bearer realm="claude-agent-api"');
-  return c.json(body, STATUS_BY_CODE[code] ?? 500);
+  if (status === 401) c.header('WWW-Authenticate', 'Bearer realm="claude-agent-api"');
+  if (isOpenAiPath(c.req.path)) {
+    // OpenAI's clients retry 409/429 by default; a spent budget or a busy session will not clear in seconds.
+    if (code === 'budget_exceeded' || code === 'session_busy' || code === 'too_many_sessions') c.header('x-should-retry', 'false');
+    return c.json(toOpenAiError(code, message, status, details), status);
+  }
+  const body: ErrorBody = { error: { code, message, ...(details ? { details } : {}) } };
+  return c.json(body, status);
 }
 
 /** Translates any thrown error into our JSON error shape; unexpected ones are logged, not leaked. */

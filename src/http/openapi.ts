@@ -18,6 +18,7 @@ export const TAGS = [
   { name: 'runtime', description: 'The agent processes of this instance (the admin key).' },
   { name: 'system', description: 'Liveness, readiness: public.' },
   { name: 'seed', description: 'The original `POST /chat` and `GET /sessions/{id}`, with their field names.' },
+  { name: 'openai', description: 'OpenAI-compatible chat completions, responses and models, with OpenAI-shaped errors.' },
 ] as const;
 
 const TAG_OF_PREFIX: Record<string, (typeof TAGS)[number]['name']> = {
@@ -30,6 +31,7 @@ const TAG_OF_PREFIX: Record<string, (typeof TAGS)[number]['name']> = {
   runtime: 'runtime',
   system: 'system',
   seed: 'seed',
+  openai: 'openai',
 };
 
 /** Codes every authenticated operation may answer (before it looks at the request at all). */
@@ -70,9 +72,11 @@ const describe = (code: ErrorCode) => `\`${code}\`: ${ERROR_CODES[code].meaning}
 
 export function completeDocument<D extends object>(input: D, opts: { serverUrl: string; description: string }): D {
   const doc = input as unknown as Doc;
-  const errorRef = { $ref: '#/components/schemas/Error' };
   for (const ops of Object.values(doc.paths)) {
     for (const [method, op] of Object.entries(ops)) {
+      // The error shape of the operation's own errors (OpenAI-compatible routes have their own), else ours.
+      const own = Object.entries(op.responses).find(([status, r]) => Number(status) >= 400 && r.content?.['application/json']);
+      const errorRef = (own?.[1].content?.['application/json'] as { schema?: unknown } | undefined)?.schema ?? { $ref: '#/components/schemas/Error' };
       const prefix = op.operationId?.split('.')[0] ?? '';
       op.tags = [TAG_OF_PREFIX[prefix] ?? 'system'];
       for (const code of sharedCodes(method, op)) {

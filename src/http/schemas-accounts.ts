@@ -21,11 +21,29 @@ export const LimitsSchema = z
   .strict()
   .openapi('Limits', { description: 'Per-account limits; null or absent = the server’s default.' });
 
+const ToolName = z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/, 'a built-in tool name such as Bash or Read');
+const DomainName = z
+  .string()
+  .regex(/^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, 'a lower-case domain such as example.com or *.example.com');
+
+export const ToolPolicySchema = z
+  .object({
+    builtin_tools: z.array(ToolName).max(64).nullable().optional().openapi({
+      description: 'Built-in tools (Bash, Read, …) this account’s agents may use; only tools the server enables (CLAUDE_BUILTIN_TOOLS) take effect. Null = all of the server’s.',
+    }),
+    allowed_domains: z.array(DomainName).max(256).nullable().optional().openapi({
+      description: 'Egress allowlist for the account’s agents (recorded; egress itself is not available yet, see README).',
+    }),
+  })
+  .strict()
+  .openapi('ToolPolicy', { description: 'What the admin allows an account’s agents; null or absent = the server’s configuration.' });
+
 export const AccountSchema = z
   .object({
     id: z.string().openapi({ description: 'Account id.' }),
     name: z.string().openapi({ description: 'Unique name; the CLI accepts it in place of the id.' }),
     limits: ref(LimitsSchema, 'The account’s own limits (null = the server’s default).'),
+    tool_policy: ref(ToolPolicySchema, 'The account’s own tool policy (null = the server’s configuration).'),
     created_at: z.iso.datetime().openapi({ description: 'When the account was created.' }),
   })
   .openapi('Account', { description: 'A tenant: its sessions, keys, usage and limits are its own.' });
@@ -50,7 +68,11 @@ export const CreateAccountBody = z
   .openapi('CreateAccount');
 
 export const PatchAccountBody = z
-  .object({ name: AccountName.optional(), limits: ref(LimitsSchema, 'Replaces the limits as a whole.').optional() })
+  .object({
+    name: AccountName.optional(),
+    limits: ref(LimitsSchema, 'Replaces the limits as a whole.').optional(),
+    tool_policy: ref(ToolPolicySchema, 'Replaces the tool policy as a whole.').optional(),
+  })
   .strict()
   .openapi('PatchAccount');
 

@@ -62,6 +62,9 @@ export const SessionSchema = z
     approval_tools: z.array(z.string()).nullable().openapi({
       description: 'Tools that need a person’s approval in this session, on top of the server’s list.',
     }),
+    builtin_tools: z.array(z.string()).nullable().openapi({
+      description: 'Built-in tools this session narrows its account’s to (never widens); null = the account’s.',
+    }),
     created_at: z.iso.datetime().openapi({ description: 'When the session was created.' }),
     last_active_at: z.iso.datetime().openapi({ description: 'When it was created or last ran a turn; the list is sorted by it.' }),
     turn_count: z.number().int().openapi({ description: 'Turns sent to the session so far.' }),
@@ -126,6 +129,11 @@ export const IfBusySchema = z.enum(['reject', 'enqueue', 'interrupt']).default('
 });
 
 /** Tool rules: a full name (`mcp__weather__get_weather`), a server (`mcp__weather`), or a built-in. */
+const BuiltinTools = z
+  .array(z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/, 'a built-in tool name such as Bash or Read'))
+  .max(64)
+  .openapi({ description: 'Built-in tools (Bash, Read, …) this session may use: only those its account may use take effect.' });
+
 const ApprovalTools = z
   .array(z.string().regex(/^[A-Za-z0-9_.-]{1,128}$/, 'a tool or server name'))
   .max(100)
@@ -149,6 +157,7 @@ export const CreateSessionBody = z
     model: ModelName.optional(),
     system_prompt: SystemPrompt.optional(),
     approval_tools: ApprovalTools.optional(),
+    builtin_tools: BuiltinTools.optional(),
   })
   .strict()
   .openapi('CreateSession', { description: 'Every field is optional.' });
@@ -160,6 +169,7 @@ export const PatchSessionBody = z
     model: ModelName.nullable().optional(),
     system_prompt: SystemPrompt.nullable().optional(),
     approval_tools: ApprovalTools.nullable().optional(),
+    builtin_tools: BuiltinTools.nullable().optional(),
   })
   .strict()
   .openapi('PatchSession', { description: 'Only the fields sent change; null resets one to the default.' });

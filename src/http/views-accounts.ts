@@ -1,8 +1,8 @@
 import type { z } from '@hono/zod-openapi';
 import type { PurgeResult } from '../retention/service.js';
 import { iso } from '../sessions/views.js';
-import type { AccountLimits, AccountRecord, ApiKeyRecord, StorageStats, UsageRow } from '../store/types.js';
-import type { AccountSchema, ApiKeySchema, LimitsSchema, PurgeReportSchema, StorageStatsSchema, UsageRowSchema } from './schemas-accounts.js';
+import type { AccountLimits, AccountRecord, ApiKeyRecord, StorageStats, ToolPolicy, UsageRow } from '../store/types.js';
+import type { AccountSchema, ApiKeySchema, LimitsSchema, PurgeReportSchema, StorageStatsSchema, ToolPolicySchema, UsageRowSchema } from './schemas-accounts.js';
 
 /** Account, key, usage and retention records → API shapes. */
 
@@ -37,10 +37,23 @@ export function limitsView(limits: AccountLimits): LimitsBody {
   return out;
 }
 
+type ToolPolicyBody = z.infer<typeof ToolPolicySchema>;
+
+export const toolPolicyFromBody = (b: ToolPolicyBody): ToolPolicy => ({
+  ...(b.builtin_tools != null ? { builtinTools: [...new Set(b.builtin_tools)] } : {}),
+  ...(b.allowed_domains != null ? { allowedDomains: [...new Set(b.allowed_domains)] } : {}),
+});
+
+export const toolPolicyView = (p: ToolPolicy): ToolPolicyBody => ({
+  builtin_tools: p.builtinTools ?? null,
+  allowed_domains: p.allowedDomains ?? null,
+});
+
 export const accountView = (a: AccountRecord): z.infer<typeof AccountSchema> => ({
   id: a.id,
   name: a.name,
   limits: limitsView(a.limits),
+  tool_policy: toolPolicyView(a.toolPolicy),
   created_at: iso(a.createdAt),
 });
 

@@ -17,6 +17,7 @@ export function sessionView(s: SessionRecord): z.infer<typeof SessionSchema> {
     model: s.model,
     system_prompt: s.systemPrompt,
     approval_tools: s.approvalTools,
+    builtin_tools: s.builtinTools,
     created_at: iso(s.createdAt),
     last_active_at: iso(s.lastActiveAt),
     turn_count: s.turnCount,

@@ -7,15 +7,25 @@ import type { SpawnedProcess, SpawnOptions } from '@anthropic-ai/claude-agent-sd
  * and can put it in its own process group: stdio MCP servers are the CLI's children, and killing
  * the group takes them along, so no process outlives its session or the server.
  */
+/** How a process is actually started: the sandbox's command line around the SDK's one, or as is. */
+export type Launcher = (opts: SpawnOptions) => { file: string; argv: string[]; env: Record<string, string | undefined>; uid?: number; gid?: number };
+
+export const directLaunch: Launcher = (opts) => ({ file: opts.command, argv: opts.args, env: opts.env });
+
 export class ChildHandle {
   child: ChildProcess | null = null;
 
-  constructor(private readonly onStderr: (data: string) => void) {}
+  constructor(
+    private readonly onStderr: (data: string) => void,
+    private readonly launch: Launcher = directLaunch,
+  ) {}
 
   readonly spawn = (opts: SpawnOptions): SpawnedProcess => {
-    const child = spawn(opts.command, opts.args, {
+    const l = this.launch(opts);
+    const child = spawn(l.file, l.argv, {
       cwd: opts.cwd,
-      env: opts.env,
+      env: l.env,
+      ...(l.uid !== undefined ? { uid: l.uid, gid: l.gid } : {}),
       stdio: ['pipe', 'pipe', 'pipe'],
       detached: true, // own process group (pgid = pid)
       signal: opts.signal,
@@ -40,17 +50,28 @@ export class ChildHandle {
     if (this.child) killGroup(this.child, signal);
   }
 
-  /** Resident memory of the CLI process in bytes, from /proc (0 if gone or unreadable). */
+  /**
+   * Resident memory of the process and its descendants in bytes, from /proc (0 if gone). In a
+   * sandbox the spawned process is bwrap and the CLI one of its descendants, so the tree counts.
+   */
   async rssBytes(): Promise<number> {
     const pid = this.pid;
     if (pid === null || !this.alive) return 0;
-    try {
-      const status = await readFile(`/proc/${pid}/status`, 'utf8');
-      const kb = /^VmRSS:\s+(\d+)\s+kB/m.exec(status)?.[1];
-      return kb ? Number(kb) * 1024 : 0;
-    } catch {
-      return 0;
+    let total = 0;
+    const todo = [pid];
+    for (let n = 0; todo.length > 0 && n < 4096; n++) {
+      const p = todo.pop()!;
+      try {
+        const status = await readFile(`/proc/${p}/status`, 'utf8');
+        const kb = /^VmRSS:\s+(\d+)\s+kB/m.exec(status)?.[1];
+        if (kb) total += Number(kb) * 1024;
+        const children = await readFile(`/proc/${p}/task/${p}/children`, 'utf8').catch(() => '');
+        for (const c of children.split(' ')) if (c.trim()) todo.push(Number(c));
+      } catch {
+        // gone meanwhile
+      }
     }
+    return total;
   }
 }
 

@@ -1,7 +1,7 @@
 import type { UUID } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
+import { cp, mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { forkSession, type Options, type SessionStore } from '@anthropic-ai/claude-agent-sdk';
+import { forkSession, type HookCallback, type Options, type SessionStore } from '@anthropic-ai/claude-agent-sdk';
 import type { Logger } from 'pino';
 import type { TranscriptStore } from '../store/types.js';
 import type { ToolRegistry } from '../tools/registry.js';
@@ -12,7 +12,11 @@ import type { PoolLimits } from './pool-policy.js';
 import { projectKeyFor, workspaceNameFor } from './project-key.js';
 import { pathOutsideWorkspace } from './workspace.js';
 import { removeLocalTranscript } from '../retention/local-files.js';
-import { WarmSession, type PermissionGate, type TurnEnd } from './warm-session.js';
+import { WarmSession, type PermissionGate, type TurnContext, type TurnEnd } from './warm-session.js';
+import type { Launcher } from './child-process.js';
+import { MCP_TOKEN_HEADER, type Gateway } from '../gateway/gateway.js';
+import { prepareSandbox, type SandboxConfig, type SandboxRun, type SandboxStatus } from '../sandbox/sandbox.js';
+import { SANDBOX_MODEL_URL, sandboxLauncher } from '../sandbox/launcher.js';
 
 /** A warm process may spend this many turn budgets before it is replaced (see WarmSession.canAfford). */
 const PROCESS_BUDGET_TURNS = 2;
@@ -20,6 +24,13 @@ const PROCESS_BUDGET_TURNS = 2;
 export interface RuntimeOptions {
   claudeConfigDir: string;
   workspacesDir: string;
+  sessionWorkspacesDir: string;
+  workspaceScope: 'session' | 'account';
+  /** The sandbox in force; with kind `bubblewrap` every process runs in it and reaches the model through `gateway`. */
+  sandbox: { config: SandboxConfig; status: SandboxStatus };
+  gateway: Gateway | null;
+  /** The built-in tools an account may use (its tool policy applied to the server's); absent = all. */
+  toolPolicy?: (accountId: string) => Promise<{ builtinTools: string[] }>;
   model: {
     apiKey: string;
     baseUrl: string | undefined;
@@ -54,6 +65,8 @@ export interface TurnRequest {
   priorCostUsd: number;
   /** Extra tool rules that need approval in this session (added to the server's). */
   approvalTools: string[] | null;
+  /** Built-in tools the session narrows its account's to (null = the account's). */
+  builtinTools?: string[] | null;
   /** The session ran a turn elsewhere since this server's warm process (if any) last saw it. */
   stale?: boolean;
   /** This turn's ceilings (the account's, or lower); a process is started with them. */
@@ -61,6 +74,8 @@ export interface TurnRequest {
   maxBudgetUsd: number;
   /** The prompt's uuid in the transcript. */
   uuid?: UUID;
+  /** A JSON schema the answer must match (the SDK's structured output); the answer is then its JSON. */
+  outputSchema?: Record<string, unknown> | null;
   onEvent: (event: AgentEvent) => void;
 }
 
@@ -114,7 +129,7 @@ export class AgentRuntime {
       const want = {
         accountId: req.accountId,
         // The CLI takes these at start, so a turn that asks for other ones needs its own process.
-        fingerprint: JSON.stringify([model, systemPrompt, req.maxTurns, req.maxBudgetUsd]),
+        fingerprint: JSON.stringify([model, systemPrompt, req.maxTurns, req.maxBudgetUsd, req.outputSchema ?? null]),
         turnBudgetUsd: req.maxBudgetUsd,
         stale: req.stale ?? false,
       };
@@ -122,8 +137,11 @@ export class AgentRuntime {
         coldStart = true;
         return this.spawn(req, model, systemPrompt, want.fingerprint);
       });
+      const policy = this.opts.toolPolicy ? await this.opts.toolPolicy(req.accountId) : null;
       try {
         const turn = session.runTurn({
+          // The session may narrow the account's tools, never widen them.
+          builtinTools: narrow(policy?.builtinTools ?? null, req.builtinTools ?? null),
           prompt: req.prompt,
           onEvent: req.onEvent,
           timeoutMs: this.opts.turnTimeoutMs,
@@ -178,8 +196,10 @@ export class AgentRuntime {
   }
 
   /** Removes the CLI's local copy of a transcript (the store's copy is deleted by the store). */
-  deleteLocalTranscript(accountId: string, sessionId: string): Promise<void> {
-    return removeLocalTranscript(this.opts.claudeConfigDir, this.projectKey(accountId), sessionId);
+  async deleteLocalTranscript(accountId: string, sessionId: string): Promise<void> {
+    await removeLocalTranscript(this.opts.claudeConfigDir, this.projectKey(accountId), sessionId);
+    // A session's own workspace goes with it (an account workspace is shared and stays).
+    if (this.opts.workspaceScope === 'session') await rm(this.workspaceOf(accountId, sessionId), { recursive: true, force: true });
   }
 
   /**
@@ -210,21 +230,64 @@ export class AgentRuntime {
     await this.pool.close({ code: 'server_restarted', message: 'The server shut down during this turn.' });
   }
 
+  /** The working directory of a session: its own (WORKSPACE_SCOPE=session) or its account's. */
+  workspaceOf(accountId: string, sessionId: string): string {
+    return this.opts.workspaceScope === 'session'
+      ? path.join(this.opts.sessionWorkspacesDir, sessionId)
+      : path.join(this.opts.workspacesDir, workspaceNameFor(accountId));
+  }
+
+  /** Gives a fork a copy of its source's files (per-session workspaces only). */
+  async copyWorkspace(accountId: string, fromSessionId: string, toSessionId: string): Promise<void> {
+    if (this.opts.workspaceScope !== 'session') return;
+    const from = this.workspaceOf(accountId, fromSessionId);
+    await cp(from, this.workspaceOf(accountId, toSessionId), { recursive: true, preserveTimestamps: true, verbatimSymlinks: true, errorOnExist: false }).catch(
+      (err: NodeJS.ErrnoException) => {
+        if (err.code !== 'ENOENT') throw err; // a source that never ran has no workspace yet
+      },
+    );
+  }
+
+  private get sandboxed(): boolean {
+    return this.opts.sandbox.status.kind === 'bubblewrap' && this.opts.gateway !== null;
+  }
+
   private async spawn(req: TurnRequest, model: string, systemPrompt: string | null, fingerprint: string): Promise<WarmSession> {
-    const cwd = path.join(this.opts.workspacesDir, workspaceNameFor(req.accountId));
+    const cwd = this.workspaceOf(req.accountId, req.sessionId);
     await mkdir(cwd, { recursive: true });
     const resume = await this.opts.transcripts.exists(this.projectKey(req.accountId), req.sessionId);
     const log = this.opts.log.child({ session_id: req.sessionId, account_id: req.accountId });
-    return new WarmSession(
+    let launch: Launcher | undefined;
+    let token: string | null = null;
+    const gateway = this.opts.gateway;
+    if (this.sandboxed && gateway) {
+      const cfg = this.opts.sandbox.config;
+      const run: SandboxRun = {
+        workspace: cwd,
+        configDir: this.opts.claudeConfigDir,
+        transcriptDir: path.join(this.opts.claudeConfigDir, 'projects', this.projectKey(req.accountId)),
+        gatewaySocket: gateway.socketPath,
+        readOnly: [],
+      };
+      await prepareSandbox(cfg, run);
+      token = gateway.grant({ sessionId: req.sessionId, accountId: req.accountId });
+      launch = sandboxLauncher(cfg, run, token);
+    }
+    const session = new WarmSession(
       req.sessionId,
       fingerprint,
-      this.options(req, resume, cwd, model, systemPrompt),
+      this.options(req, resume, cwd, model, systemPrompt, token),
       req.priorCostUsd,
       resume,
       this.gate(req.sessionId, cwd),
       log,
-      (s) => this.pool.onExit(s),
+      (s) => {
+        if (token) gateway?.revoke(token);
+        this.pool.onExit(s);
+      },
+      launch,
     );
+    return session;
   }
 
   /**
@@ -233,22 +296,57 @@ export class AgentRuntime {
    * comes here (nothing is pre-approved) so a session's approval rules can change between turns.
    */
   private gate(sessionId: string, workspace: string): PermissionGate {
-    const enabled = [...this.opts.tools.allowedTools, ...this.opts.model.builtinTools];
-    return async (tool, input, { signal, toolUseID }, turn) => {
-      if (!matchesAny(tool, enabled)) return { behavior: 'deny', message: `The tool ${tool} is not enabled on this server.` };
+    const builtin = this.opts.model.builtinTools;
+    const enabled = [...this.opts.tools.allowedTools, ...builtin];
+    const unsandboxed = this.opts.sandbox.status.kind === 'none';
+    // The same checks for the model's input and for an approver's replacement of it.
+    const check = async (tool: string, input: Record<string, unknown>, turn: TurnContext | null): Promise<string | null> => {
+      if (!matchesAny(tool, enabled)) return `The tool ${tool} is not enabled on this server.`;
+      if (turn?.builtinTools && matchesAny(tool, builtin) && !turn.builtinTools.includes(tool)) {
+        return `The tool ${tool} is not allowed for this account or session (its tool policy).`;
+      }
+      if (unsandboxed && matchesAny(tool, builtin)) {
+        return `sandbox_unavailable: built-in tools need the sandbox, which is not available on this server (${this.opts.sandbox.status.warning ?? ''}).`;
+      }
       const outside = await pathOutsideWorkspace(tool, input, workspace);
-      if (outside) return { behavior: 'deny', message: `${tool} may only use files in this account's workspace; ${outside} is outside it.` };
+      if (outside) return `${tool} may only use files in this session's workspace; ${outside} is outside it.`;
+      return null;
+    };
+    return async (tool, input, { signal, toolUseID }, turn) => {
+      const refused = await check(tool, input, turn);
+      if (refused) return { behavior: 'deny', message: refused };
       if (!turn || !matchesAny(tool, turn.approvalTools)) return { behavior: 'allow', updatedInput: input };
-      return this.permissions.ask(sessionId, { tool, input, toolUseId: toolUseID }, turn.emit, signal);
+      const decided = await this.permissions.ask(sessionId, { tool, input, toolUseId: toolUseID }, turn.emit, signal);
+      if (decided.behavior !== 'allow' || !decided.updatedInput) return decided;
+      const again = await check(tool, decided.updatedInput, turn);
+      return again ? { behavior: 'deny', message: `The approved input was refused: ${again}` } : decided;
     };
   }
 
+  /**
+   * MCP servers for one process. Sandboxed, HTTP servers are reached through the gateway (their
+   * real URL and headers stay there). With no sandbox at all, stdio servers are left out: they
+   * would run unconfined on the host.
+   */
+  private mcpServers(token: string | null): Options['mcpServers'] {
+    const servers = this.opts.tools.mcpServersForQuery();
+    for (const [key, server] of Object.entries(servers)) {
+      if (server.type === 'stdio' && this.opts.sandbox.status.kind === 'none') delete servers[key];
+      else if (server.type === 'http' && token) {
+        servers[key] = { type: 'http', url: `${SANDBOX_MODEL_URL}/mcp/${key}`, headers: { [MCP_TOKEN_HEADER]: token } };
+      }
+    }
+    return servers;
+  }
+
   private options(
-    { accountId, sessionId, maxTurns, maxBudgetUsd }: TurnRequest,
+    { accountId, sessionId, maxTurns, maxBudgetUsd, outputSchema }: TurnRequest,
     resume: boolean,
     cwd: string,
     model: string,
     systemPrompt: string | null,
+    /** The process's gateway token when sandboxed: it stands in for the model key. */
+    token: string | null,
   ): Options & { maxBudgetUsd: number } {
     const m = this.opts.model;
     const env: Record<string, string> = {
@@ -257,14 +355,16 @@ export class AgentRuntime {
       // With CLAUDE_CONFIG_DIR set, this names the transcript's project key outright, so resume works
       // whatever path the data dir is mounted at on this or another instance.
       CLAUDE_CODE_PROJECT_DIR_NAME: this.projectKey(accountId),
-      ANTHROPIC_API_KEY: m.apiKey,
+      // Sandboxed, the model key stays in the gateway: the process has only its own token.
+      ANTHROPIC_API_KEY: token ?? m.apiKey,
       CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
       DISABLE_AUTOUPDATER: '1',
       // MCP tools go to the model directly instead of behind a ToolSearch indirection.
       ENABLE_TOOL_SEARCH: 'false',
       CLAUDE_CODE_MAX_RETRIES: String(m.maxRetries),
     };
-    if (m.baseUrl) env.ANTHROPIC_BASE_URL = m.baseUrl;
+    if (token) env.ANTHROPIC_BASE_URL = SANDBOX_MODEL_URL;
+    else if (m.baseUrl) env.ANTHROPIC_BASE_URL = m.baseUrl;
     return {
       cwd,
       env,
@@ -274,14 +374,18 @@ export class AgentRuntime {
       // changed one on resume, and a session's system prompt may be changed (PATCH).
       ...(systemPrompt ? { systemPrompt: { type: 'custom' as const, prompt: systemPrompt, snapshot: false } } : {}),
       maxTurns,
+      ...(outputSchema ? { outputFormat: { type: 'json_schema' as const, schema: outputSchema } } : {}),
       // A process serves many turns but the CLI's budget counts them all: give it PROCESS_BUDGET_TURNS
       // turns' worth; the pool replaces it before less than one turn's budget is left.
       maxBudgetUsd: maxBudgetUsd * PROCESS_BUDGET_TURNS,
       settingSources: [],
       tools: m.builtinTools,
-      mcpServers: this.opts.tools.mcpServersForQuery(),
+      mcpServers: this.mcpServers(token),
       // Running as root rules out bypassPermissions; 'default' sends every call to canUseTool (gate).
       permissionMode: 'default',
+      // The CLI approves some calls by itself (reads inside its cwd) without asking canUseTool; this
+      // hook sends every call to the gate, so approval rules and path checks see all of them.
+      hooks: { PreToolUse: [{ hooks: [askTheGate] }] },
       // canUseTool would otherwise offer the model a tool to ask the user questions mid-turn.
       disallowedTools: ['AskUserQuestion'],
       mcpServersDelivery: 'initialize',
@@ -290,6 +394,16 @@ export class AgentRuntime {
     };
   }
 }
+
+/** The tools both lists allow (null = no restriction). */
+function narrow(a: readonly string[] | null, b: readonly string[] | null): string[] | null {
+  if (a === null) return b ? [...b] : null;
+  return b === null ? [...a] : a.filter((t) => b.includes(t));
+}
+
+const askTheGate: HookCallback = async () => ({
+  hookSpecificOutput: { hookEventName: 'PreToolUse', permissionDecision: 'ask', permissionDecisionReason: 'Every tool call is decided by the server.' },
+});
 
 /** The store's methods bound to it, so they can be spread into a wrapper. */
 function bindAll(store: TranscriptStore): TranscriptStore {

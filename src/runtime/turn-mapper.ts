@@ -151,7 +151,9 @@ export class TurnMapper {
       if (call) call.denied = true;
     }
     const error = classifyResult(r, this.lastModelError);
-    const text = this.texts.join('\n\n');
+    // With an output schema the answer is the validated object the CLI hands back, not prose.
+    const structured = (r as { structured_output?: unknown }).structured_output;
+    const text = structured !== undefined && !error ? JSON.stringify(structured) : this.texts.join('\n\n');
     return {
       status: error ? 'failed' : 'succeeded',
       sessionId: this.sessionId,

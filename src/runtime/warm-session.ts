@@ -2,7 +2,7 @@ import { randomUUID, type UUID } from 'node:crypto';
 import { query, type CanUseTool, type Options, type PermissionResult, type Query, type SDKMessage } from '@anthropic-ai/claude-agent-sdk';
 import type { Logger } from 'pino';
 import type { TurnErrorCode } from '../errors.js';
-import { ChildHandle } from './child-process.js';
+import { ChildHandle, type Launcher } from './child-process.js';
 import type { AgentEvent } from './events.js';
 import { Inbox } from './inbox.js';
 import { TurnMapper, type TurnResult } from './turn-mapper.js';
@@ -16,6 +16,8 @@ type TurnError = { code: TurnErrorCode; message: string };
 export interface TurnContext {
   emit: (e: AgentEvent) => void;
   approvalTools: readonly string[];
+  /** Built-in tools the account may use this turn (its tool policy); null = all the server's. */
+  builtinTools: readonly string[] | null;
 }
 
 export type PermissionGate = (
@@ -31,6 +33,7 @@ export interface TurnInput {
   timeoutMs: number;
   /** Tools that need a person's approval during this turn. */
   approvalTools: readonly string[];
+  builtinTools?: readonly string[] | null;
   /** The prompt's uuid in the transcript (a fresh one when absent). */
   uuid?: UUID;
 }
@@ -71,6 +74,9 @@ export class WarmSession {
   private current: ActiveTurn | null = null;
   private dead = false;
   private closing = false;
+  /** The CLI said `system/init` at least once (a sandbox that failed to start never does). */
+  private started = false;
+  private readonly sandboxed: boolean;
   /** The SDK's running cost total as last reported; starts at what the transcript had saved. */
   private cumulativeCostUsd: number;
 
@@ -86,11 +92,13 @@ export class WarmSession {
     gate: PermissionGate,
     private readonly log: Logger,
     onExit: (session: WarmSession) => void,
+    launch?: Launcher,
   ) {
     this.child = new ChildHandle((data) => {
       this.stderr.push(data);
       if (this.stderr.length > 50) this.stderr.shift();
-    });
+    }, launch);
+    this.sandboxed = launch !== undefined;
     const canUseTool: CanUseTool = (tool, input, opts) => gate(tool, input, opts, this.current);
     this.q = query({ prompt: this.inbox, options: { ...options, canUseTool, spawnClaudeCodeProcess: this.child.spawn } });
     this.budgetUsd = options.maxBudgetUsd;
@@ -131,7 +139,7 @@ export class WarmSession {
   }
 
   /** Runs one turn. The caller guarantees one turn at a time (the sessions domain queues). */
-  runTurn({ prompt, onEvent, timeoutMs, approvalTools, uuid = randomUUID() }: TurnInput): Promise<TurnEnd> {
+  runTurn({ prompt, onEvent, timeoutMs, approvalTools, builtinTools = null, uuid = randomUUID() }: TurnInput): Promise<TurnEnd> {
     if (this.current) throw new Error(`session ${this.sessionId} already has a turn running`);
     if (!this.alive) throw new Error(`session ${this.sessionId} has no live process`);
     this.turnsServed++;
@@ -143,6 +151,7 @@ export class WarmSession {
         uuid,
         emit: onEvent,
         approvalTools,
+        builtinTools,
         mapper: new TurnMapper(onEvent),
         initialised,
         markInitialised,
@@ -214,10 +223,14 @@ export class WarmSession {
       const tail = this.stderr.join('').trim().split('\n').slice(-3).join(' | ');
       const reason = error instanceof Error ? error.message.split('\n')[0] : 'the process exited';
       if (!this.closing || !turn.failure) this.log.error({ err: error, stderr: tail }, 'agent process died during a turn');
-      this.end(turn, turn.mapper.partial(turn.failure ?? {
+      const neverStarted = this.sandboxed && !this.started && !this.closing;
+      this.end(turn, turn.mapper.partial(turn.failure ?? (neverStarted ? {
+        code: 'sandbox_unavailable',
+        message: `The agent's sandbox failed to start${tail ? `: ${tail}` : ''}. The session is intact; retry, or ask the operator to check the sandbox (see /health).`,
+      } : {
         code: 'agent_crashed',
         message: `The agent process died during the turn (${reason})${tail ? `: ${tail}` : ''}.`,
-      }));
+      })));
     }
   }
 
@@ -227,7 +240,10 @@ export class WarmSession {
     }
     const turn = this.current;
     if (!turn) return; // informational frames after a result belong to no turn
-    if (message.type === 'system' && message.subtype === 'init') turn.markInitialised();
+    if (message.type === 'system' && message.subtype === 'init') {
+      this.started = true;
+      turn.markInitialised();
+    }
     const result = turn.mapper.handle(message);
     if (!result) return;
     const answered = (message as { user_message_uuid?: string }).user_message_uuid;

@@ -2,9 +2,12 @@ import { realpath } from 'node:fs/promises';
 import path from 'node:path';
 
 /**
- * Each account's agent works in its own workspace directory. The built-in file tools name their
+ * Each session's agent works in its own workspace directory. The built-in file tools name their
  * files in these input fields; a path that resolves (symlinks followed) outside the workspace is
- * refused. Bash cannot be confined this way, which is why no built-in tool is on by default.
+ * refused. Paths are resolved as the CLI resolves them: relative to the workspace (its cwd), with
+ * symlinks followed. A leading `~` (HOME, or `~user`: another user's home) is expanded by the CLI
+ * after our check, so it is refused outright, as is a `..` segment in a glob pattern. Bash cannot
+ * be confined this way; the sandbox (src/sandbox/) confines it, and every tool behind this gate.
  */
 const PATH_FIELDS: Record<string, readonly string[]> = {
   Read: ['file_path'],
@@ -25,8 +28,12 @@ export async function pathOutsideWorkspace(tool: string, input: Record<string, u
   for (const field of fields) {
     const value = input[field];
     if (typeof value !== 'string' || value === '') continue;
-    // A relative glob pattern stays under its base; only absolute ones can point elsewhere.
-    if (field === 'pattern' && !path.isAbsolute(value)) continue;
+    if (value.startsWith('~')) return value;
+    // A relative glob pattern stays under its base unless it climbs out with `..`.
+    if (field === 'pattern' && !path.isAbsolute(value)) {
+      if (value.split(/[\\/]/).includes('..')) return value;
+      continue;
+    }
     const real = await resolveReal(path.resolve(root, value));
     if (real !== root && !real.startsWith(root + path.sep)) return value;
   }

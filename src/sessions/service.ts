@@ -17,6 +17,8 @@ export interface AgentRunner {
   deleteLocalTranscript(accountId: string, sessionId: string): Promise<void>;
   /** Copies a stored transcript (through `upToMessageId`, inclusive; all when absent) to a new session id. */
   forkTranscript(accountId: string, sessionId: string, upToMessageId: string | undefined): Promise<string>;
+  /** Gives a fork a copy of its source's workspace files. */
+  copyWorkspace(accountId: string, fromSessionId: string, toSessionId: string): Promise<void>;
   stats(): Promise<PoolStats>;
   close(): Promise<void>;
 }
@@ -39,6 +41,7 @@ export interface NewSessionInput {
   model?: string | null;
   systemPrompt?: string | null;
   approvalTools?: string[] | null;
+  builtinTools?: string[] | null;
 }
 
 /** Sessions as records: create, read, list, change and delete. Turns live in turns.ts. */
@@ -63,6 +66,7 @@ export class SessionService {
       model: input.model ?? null,
       systemPrompt: input.systemPrompt ?? null,
       approvalTools: input.approvalTools ?? null,
+      builtinTools: input.builtinTools ?? null,
     };
     return withSessionLimit(this.deps.catalog.createSession(session, this.deps.clock.now(), maxSessions || undefined));
   }
@@ -135,6 +139,7 @@ export class SessionService {
     }
     // A session that never reached the model has no transcript: its fork starts empty too.
     const forkId = entries.length > 0 ? await this.deps.runtime.forkTranscript(accountId, id, upTo) : randomUUID();
+    await this.deps.runtime.copyWorkspace(accountId, id, forkId);
     const fork = {
       id: forkId,
       accountId,
@@ -143,6 +148,7 @@ export class SessionService {
       model: source.model,
       systemPrompt: source.systemPrompt,
       approvalTools: source.approvalTools,
+      builtinTools: source.builtinTools,
       forkedFrom: id,
     };
     try {
@@ -154,6 +160,7 @@ export class SessionService {
     } catch (err) {
       // The catalog refused (limit, or the source went): the copied transcript must not linger.
       await this.deps.transcripts.delete({ projectKey, sessionId: forkId });
+      await this.deps.runtime.deleteLocalTranscript(accountId, forkId);
       throw err;
     }
   }

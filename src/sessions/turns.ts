@@ -27,6 +27,10 @@ export interface SendMessageInput {
   /** Lower this turn's agent steps / spend than the account allows (never higher). */
   maxTurns?: number;
   maxBudgetUsd?: number;
+  /** Settings of the session this message creates (without `sessionId`). */
+  newSession?: { model?: string | null; systemPrompt?: string | null };
+  /** A JSON schema the answer must match (structured output); the answer text is then its JSON. */
+  outputSchema?: Record<string, unknown> | null;
 }
 
 /** A message once admitted: its own limits are settled. */
@@ -124,7 +128,7 @@ export class TurnService {
       {
         turn: { id: turnId, sessionId, prompt: input.message },
         accountId: input.accountId,
-        newSession: input.sessionId ? undefined : { id: sessionId, accountId: input.accountId, title },
+        newSession: input.sessionId ? undefined : { id: sessionId, accountId: input.accountId, title, ...input.newSession },
         title,
         ifBusy: input.ifBusy ?? 'reject',
         instanceId: control.instanceId,
@@ -341,10 +345,12 @@ export class TurnService {
         systemPrompt: session.systemPrompt,
         priorCostUsd: sdkCostSoFar,
         approvalTools: session.approvalTools,
+        builtinTools: session.builtinTools,
         maxTurns: input.maxTurns,
         maxBudgetUsd: input.maxBudgetUsd,
         // The prompt's uuid in the transcript: a fork can then end exactly before a later turn.
         uuid: turnId,
+        outputSchema: input.outputSchema ?? null,
         // Another instance ran the previous turn: a warm process here has not seen it.
         stale: previousRunner !== control.instanceId,
         onEvent: ({ type, ...data }: AgentEvent) => {

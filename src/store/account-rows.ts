@@ -1,7 +1,7 @@
 import type { Selectable } from 'kysely';
 import { toInt } from './rows.js';
 import type { AccountsTable, ApiKeysTable, UsageDailyTable } from './schema.js';
-import type { AccountLimits, AccountRecord, ApiKeyRecord, UsageRow } from './types.js';
+import type { AccountLimits, AccountRecord, ApiKeyRecord, ToolPolicy, UsageRow } from './types.js';
 
 /** Where `accounts`, `api_keys` and `usage_daily` rows become records, for every backend. */
 
@@ -15,16 +15,24 @@ export const KEY_COLUMNS = ['id', 'account_id', 'name', 'prefix', 'created_at', 
 
 /** Limits are written by this code, but a hand-edited row must not take the account down. */
 export function parseLimits(text: string): AccountLimits {
+  return parseObject(text) as AccountLimits;
+}
+
+export function parseToolPolicy(text: string): ToolPolicy {
+  return parseObject(text) as ToolPolicy;
+}
+
+function parseObject(text: string): object {
   try {
     const parsed: unknown = JSON.parse(text);
-    return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as AccountLimits) : {};
+    return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? parsed : {};
   } catch {
     return {};
   }
 }
 
 export function accountFromRow(row: AccountRow): AccountRecord {
-  return { id: row.id, name: row.name, limits: parseLimits(row.limits), createdAt: toInt(row.created_at) };
+  return { id: row.id, name: row.name, limits: parseLimits(row.limits), toolPolicy: parseToolPolicy(row.tool_policy), createdAt: toInt(row.created_at) };
 }
 
 export function keyFromRow(row: ApiKeyRow): ApiKeyRecord {
@@ -50,15 +58,22 @@ export const FOUND_KEY_COLUMNS = [
   'api_keys.revoked_at',
   'accounts.name as account_name',
   'accounts.limits as account_limits',
+  'accounts.tool_policy as account_tool_policy',
   'accounts.created_at as account_created_at',
 ] as const;
 
 export function foundKeyFromRow(
-  row: ApiKeyRow & { account_name: string; account_limits: string; account_created_at: number | string },
+  row: ApiKeyRow & { account_name: string; account_limits: string; account_tool_policy: string; account_created_at: number | string },
 ): { key: ApiKeyRecord; account: AccountRecord } {
   return {
     key: keyFromRow(row),
-    account: accountFromRow({ id: row.account_id, name: row.account_name, limits: row.account_limits, created_at: row.account_created_at }),
+    account: accountFromRow({
+      id: row.account_id,
+      name: row.account_name,
+      limits: row.account_limits,
+      tool_policy: row.account_tool_policy,
+      created_at: row.account_created_at,
+    }),
   };
 }
 

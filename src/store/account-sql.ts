@@ -1,6 +1,6 @@
 import type { Kysely, Updateable } from 'kysely';
 import type { AccountsTable, Database } from './schema.js';
-import type { AccountLimits } from './types.js';
+import type { AccountPatch } from './types.js';
 
 /**
  * Account and usage-ledger statements built once for both backends (see queue-sql.ts): SQLite
@@ -9,10 +9,11 @@ import type { AccountLimits } from './types.js';
 type Db = Kysely<Database>;
 
 /** The columns an account patch changes; empty when it changes nothing. */
-export function accountPatchValues(patch: { name?: string; limits?: AccountLimits }): Updateable<AccountsTable> {
+export function accountPatchValues(patch: AccountPatch): Updateable<AccountsTable> {
   return {
     ...(patch.name !== undefined ? { name: patch.name } : {}),
     ...(patch.limits !== undefined ? { limits: JSON.stringify(patch.limits) } : {}),
+    ...(patch.toolPolicy !== undefined ? { tool_policy: JSON.stringify(patch.toolPolicy) } : {}),
   };
 }
 

@@ -20,10 +20,19 @@ export interface AccountLimits {
   retentionDays?: number | null;
 }
 
+/** What the admin allows an account's agents; absent or null = the server's configuration. */
+export interface ToolPolicy {
+  /** Built-in tools (Bash, Read, …) its agents may use: a subset of the server's CLAUDE_BUILTIN_TOOLS. */
+  builtinTools?: string[] | null;
+  /** Domains its agents may reach (egress allowlist). */
+  allowedDomains?: string[] | null;
+}
+
 export interface AccountRecord {
   id: string;
   name: string;
   limits: AccountLimits;
+  toolPolicy: ToolPolicy;
   createdAt: number;
 }
 
@@ -47,6 +56,13 @@ export interface NewApiKey {
   hash: string;
 }
 
+/** `limits` and `toolPolicy` each replace the stored value as a whole. */
+export interface AccountPatch {
+  name?: string;
+  limits?: AccountLimits;
+  toolPolicy?: ToolPolicy;
+}
+
 /** Accounts and API keys. */
 export interface Accounts {
   /** Throws `StoreConflictError` when the id or name is taken. */
@@ -57,7 +73,7 @@ export interface Accounts {
   /** All accounts, oldest first. */
   list(): Promise<AccountRecord[]>;
   /** `limits` replaces the stored limits as a whole. Null when no such account. */
-  update(id: string, patch: { name?: string; limits?: AccountLimits }): Promise<AccountRecord | null>;
+  update(id: string, patch: AccountPatch): Promise<AccountRecord | null>;
 
   /** Throws `StoreNotFoundError` for an unknown account. */
   createKey(key: NewApiKey, now: number): Promise<ApiKeyRecord>;

@@ -48,6 +48,7 @@ export function sessionFromRow(row: SessionRow): SessionRecord {
     model: row.model,
     systemPrompt: row.system_prompt,
     approvalTools: row.approval_tools === null ? null : (JSON.parse(row.approval_tools) as string[]),
+    builtinTools: row.builtin_tools == null ? null : (JSON.parse(row.builtin_tools) as string[]),
     createdAt: toInt(row.created_at),
     lastActiveAt: toInt(row.last_active_at),
     turnCount: toInt(row.turn_count),

@@ -19,6 +19,7 @@ export interface SessionsTable {
   model: string | null;
   system_prompt: string | null;
   approval_tools: string | null; // JSON string[]
+  builtin_tools: ColumnType<string | null, string | null | undefined, string | null>; // JSON string[]
   created_at: EpochMs;
   last_active_at: EpochMs;
   turn_count: Int;
@@ -90,6 +91,7 @@ export interface AccountsTable {
   id: string;
   name: string;
   limits: string; // JSON AccountLimits
+  tool_policy: ColumnType<string, string | undefined, string>; // JSON ToolPolicy
   created_at: EpochMs;
 }
 
@@ -116,6 +118,29 @@ export interface UsageDailyTable {
   cost_usd: number;
 }
 
+/** Chat Completions conversations by fingerprint (see store/openai-index.ts). */
+export interface OpenAiConversationsTable {
+  account_id: string;
+  conversation_key: string;
+  session_id: string;
+  turn_id: string;
+  created_at: EpochMs;
+}
+
+/** Responses API ids and what to echo back about them (see store/openai-index.ts). */
+export interface OpenAiResponsesTable {
+  id: string;
+  account_id: string;
+  session_id: string;
+  turn_id: string;
+  previous_response_id: string | null;
+  model: string;
+  instructions: string | null;
+  metadata: string; // JSON Record<string, string>
+  options: string; // JSON
+  created_at: EpochMs;
+}
+
 export interface Database {
   accounts: AccountsTable;
   api_keys: ApiKeysTable;
@@ -126,4 +151,6 @@ export interface Database {
   transcript_entries: TranscriptEntriesTable;
   session_summaries: SessionSummariesTable;
   turn_events: TurnEventsTable;
+  openai_conversations: OpenAiConversationsTable;
+  openai_responses: OpenAiResponsesTable;
 }

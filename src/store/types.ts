@@ -1,5 +1,6 @@
 import type { SessionStore } from '@anthropic-ai/claude-agent-sdk';
 import type { Accounts, RetentionStore, UsageLedger } from './account-types.js';
+import type { OpenAiIndex } from './openai-index.js';
 
 export type * from './account-types.js';
 
@@ -42,6 +43,8 @@ export interface SessionRecord {
   systemPrompt: string | null;
   /** Tools that need a person's approval in this session; null = the server's default list. */
   approvalTools: string[] | null;
+  /** Built-in tools this session narrows its account's to; null = all the account's. */
+  builtinTools: string[] | null;
   createdAt: number; // epoch ms
   lastActiveAt: number; // epoch ms
   turnCount: number;
@@ -78,6 +81,7 @@ export interface NewSession {
   model?: string | null;
   systemPrompt?: string | null;
   approvalTools?: string[] | null;
+  builtinTools?: string[] | null;
   forkedFrom?: string | null;
 }
 
@@ -132,6 +136,7 @@ export interface SessionPatch {
   model?: string | null;
   systemPrompt?: string | null;
   approvalTools?: string[] | null;
+  builtinTools?: string[] | null;
 }
 
 /** Outcome of archiving or unarchiving: refused while a turn runs or waits. */
@@ -319,6 +324,8 @@ export interface Store {
   readonly accounts: Accounts;
   readonly usage: UsageLedger;
   readonly retention: RetentionStore;
+  /** Lookups of the OpenAI-compatible routes (conversations, response ids). */
+  readonly openai: OpenAiIndex;
   /** Cross-instance notifications (PostgreSQL LISTEN/NOTIFY); null where one instance is all there is. */
   readonly bus: StoreBus | null;
   /** Liveness of the database (for /ready). */

@@ -29,6 +29,7 @@ export function newSessionValues(session: NewSession, now: number): Insertable<S
     model: session.model ?? null,
     system_prompt: session.systemPrompt ?? null,
     approval_tools: session.approvalTools ? JSON.stringify(session.approvalTools) : null,
+    builtin_tools: session.builtinTools ? JSON.stringify(session.builtinTools) : null,
     created_at: now,
     last_active_at: now,
     turn_count: 0,
@@ -113,6 +114,9 @@ export function sessionPatchValues(patch: SessionPatch): Updateable<SessionsTabl
   if (patch.systemPrompt !== undefined) set.system_prompt = patch.systemPrompt;
   if (patch.approvalTools !== undefined) {
     set.approval_tools = patch.approvalTools === null ? null : JSON.stringify(patch.approvalTools);
+  }
+  if (patch.builtinTools !== undefined) {
+    set.builtin_tools = patch.builtinTools === null ? null : JSON.stringify(patch.builtinTools);
   }
   return set;
 }

@@ -31,7 +31,8 @@ describe('external MCP servers from MCP_CONFIG', () => {
         },
       }),
     );
-    t = await startTestServer({ MCP_CONFIG: file });
+    // The stdio server's code is bound read-only into the sandbox; nothing else of the checkout is.
+    t = await startTestServer({ MCP_CONFIG: file, SANDBOX_READONLY_PATHS: ['node_modules', 'test/fixtures', 'package.json'].map((p) => path.join(ROOT, p)).join(',') });
   });
   afterAll(async () => {
     await t.close();

@@ -71,8 +71,25 @@ describe('server lifecycle', () => {
     expect(agents(dataDir)).toEqual([]);
   });
 
-  it('a killed server’s agent processes are reaped and its running turn failed at the next start', async () => {
+  it('a killed server’s sandboxed agent processes die with it (bwrap --die-with-parent), the turn failed at the next start', async () => {
     const { server, dataDir } = await start();
+    const first = await postJson(`${server.url}/chat`, { message: 'remember pear' });
+    const sessionId = first.body.session_id;
+    void postJson(`${server.url}/chat`, { message: `MOCK slow 200 ${'word '.repeat(40)}`, session_id: sessionId }).catch(() => {});
+    await new Promise((r) => setTimeout(r, 500));
+    expect(agents(dataDir).length).toBeGreaterThan(0);
+    await server.stop('SIGKILL');
+    expect(await waitFor(() => agents(dataDir), (p) => p.length === 0, 5_000)).toEqual([]);
+    const again = await spawnServer({ ...testEnv(dataDir, mock, weather) });
+    servers.push(again);
+    const next = await postJson(`${again.url}/chat`, { message: 'which fruit?', session_id: sessionId });
+    expect(next.body.is_error).toBe(false);
+    expect(JSON.stringify(mock.requests.at(-1)!.body)).toContain('remember pear');
+  });
+
+  // Unsandboxed, nothing ties the CLI to the server: the next start reaps what a killed one left.
+  it('SANDBOX=off: a killed server’s agent processes are reaped and its running turn failed at the next start', async () => {
+    const { server, dataDir } = await start({ SANDBOX: 'off' });
     const first = await postJson(`${server.url}/chat`, { message: 'remember plum' });
     const sessionId = first.body.session_id;
     void postJson(`${server.url}/chat`, { message: `MOCK slow 200 ${'word '.repeat(40)}`, session_id: sessionId }).catch(() => {});
@@ -83,7 +100,7 @@ describe('server lifecycle', () => {
     expect(orphans.length).toBeGreaterThan(0);
     expect(orphans.every((p) => p.ppid === 1)).toBe(true);
 
-    const again = await spawnServer({ ...testEnv(dataDir, mock, weather) });
+    const again = await spawnServer({ ...testEnv(dataDir, mock, weather), SANDBOX: 'off' });
     servers.push(again);
     expect(again.logs.some((l) => l.includes('killed agent processes orphaned'))).toBe(true);
     expect(await waitFor(() => agents(dataDir), (p) => p.length === 0, 2_000)).toEqual([]);

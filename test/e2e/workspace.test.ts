@@ -9,7 +9,7 @@ describe('account workspace confinement', () => {
   let t: TestServer;
   let workspace: string;
   beforeAll(async () => {
-    t = await startTestServer({ CLAUDE_BUILTIN_TOOLS: 'Read' });
+    t = await startTestServer({ CLAUDE_BUILTIN_TOOLS: 'Read', WORKSPACE_SCOPE: 'account' });
     workspace = path.join(t.config.workspacesDir, workspaceNameFor('local'));
     await mkdir(workspace, { recursive: true });
     await writeFile(path.join(workspace, 'notes.txt'), 'inside the workspace\n');

@@ -26,9 +26,32 @@ export function processes(): Proc[] {
   return out;
 }
 
-/** Live `claude` processes whose parent is `parentPid`. */
+/** Live agent processes whose parent is `parentPid`: `claude`, or the `bwrap` sandbox around it. */
 export function claudeChildren(parentPid = process.pid): Proc[] {
-  return processes().filter((p) => p.ppid === parentPid && p.comm === 'claude');
+  return processes().filter((p) => p.ppid === parentPid && (p.comm === 'claude' || p.comm === 'bwrap'));
+}
+
+/** Every live process below `pid` (children, their children, …). */
+export function descendants(pid: number): Proc[] {
+  const all = processes();
+  const out: Proc[] = [];
+  const todo = [pid];
+  while (todo.length > 0) {
+    const parent = todo.pop()!;
+    for (const p of all) if (p.ppid === parent) (out.push(p), todo.push(p.pid));
+  }
+  return out;
+}
+
+/** Live processes whose command line contains `text`. */
+export function processesWithCmdline(text: string): Proc[] {
+  return processes().filter((p) => {
+    try {
+      return readFileSync(`/proc/${p.pid}/cmdline`, 'utf8').replaceAll('\0', ' ').includes(text);
+    } catch {
+      return false;
+    }
+  });
 }
 
 /** Live processes anywhere whose environment mentions `marker` (e.g. a test's unique data dir). */

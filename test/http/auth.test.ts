@@ -47,6 +47,8 @@ interface Endpoint {
   route: string;
   call(t: Target): Call;
   own?: { status: number; check(body: any): void };
+  /** The 404 code when it is not `session_not_found` (a response id of A's). */
+  notFound?: string;
 }
 
 /** A permission request id that exists nowhere; the same in every request so responses compare. */
@@ -109,10 +111,12 @@ describe('API keys and account isolation', () => {
     const created = await t.json('POST', '/v1/sessions', { title: 'secret-title-of-A' }, bearer(kA.key));
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     sessionA = created.body.id;
-    const turn = await t.json('POST', `/v1/sessions/${sessionA}/messages`, { message: 'secret prompt of A' }, bearer(kA.key));
+    // A's turn goes through the OpenAI Responses route, so A also has a response id to protect.
+    const model = t.config.model.name;
+    const turn = await t.json('POST', '/v1/responses', { model, input: 'secret prompt of A', metadata: { session_id: sessionA } }, bearer(kA.key));
     expect(turn.status, JSON.stringify(turn.body)).toBe(200);
-    expect(turn.body.status, JSON.stringify(turn.body)).toBe('succeeded');
-    turnA = turn.body.id;
+    expect(turn.body.status, JSON.stringify(turn.body)).toBe('completed');
+    turnA = turn.body.agent.turn_id;
   });
   afterAll(() => t?.close());
 
@@ -188,6 +192,38 @@ describe('API keys and account isolation', () => {
     },
     { route: 'POST /v1/sessions/{id}/archive', call: (x) => ({ method: 'POST', path: `/v1/sessions/${x.sessionId}/archive` }) },
     { route: 'POST /v1/sessions/{id}/unarchive', call: (x) => ({ method: 'POST', path: `/v1/sessions/${x.sessionId}/unarchive` }) },
+    {
+      route: 'GET /v1/models',
+      call: () => ({ method: 'GET', path: '/v1/models' }),
+      own: { status: 200, check: (b) => expect(b.object).toBe('list') },
+    },
+    {
+      route: 'GET /v1/models/{model}',
+      call: () => ({ method: 'GET', path: `/v1/models/${t.config.model.name}` }),
+      own: { status: 200, check: (b) => expect(b.object).toBe('model') },
+    },
+    {
+      route: 'POST /v1/chat/completions',
+      call: (x) => ({
+        method: 'POST',
+        path: '/v1/chat/completions',
+        body: { model: t.config.model.name, messages: [{ role: 'user', content: 'intruder completion' }], metadata: { session_id: x.sessionId } },
+      }),
+    },
+    {
+      route: 'POST /v1/responses',
+      call: (x) => ({ method: 'POST', path: '/v1/responses', body: { model: t.config.model.name, input: 'intruder response', metadata: { session_id: x.sessionId } } }),
+    },
+    {
+      route: 'GET /v1/responses/{id}',
+      call: (x) => ({ method: 'GET', path: `/v1/responses/resp_${x.turnId.replaceAll('-', '')}` }),
+      notFound: 'response_not_found',
+    },
+    {
+      route: 'POST /v1/responses/{id}/cancel',
+      call: (x) => ({ method: 'POST', path: `/v1/responses/resp_${x.turnId.replaceAll('-', '')}/cancel` }),
+      notFound: 'response_not_found',
+    },
     { route: 'DELETE /v1/sessions/{id}', call: (x) => ({ method: 'DELETE', path: `/v1/sessions/${x.sessionId}` }) },
   ];
 
@@ -266,7 +302,7 @@ describe('API keys and account isolation', () => {
       const text = await res.text();
       // 404, never 403: a 403 would confirm that the id exists.
       expect(res.status).toBe(404);
-      expect(JSON.parse(text).error.code).toBe('session_not_found');
+      expect(JSON.parse(text).error.code).toBe(endpoint.notFound ?? 'session_not_found');
 
       // The error message names the id the caller sent; that echo is no leak only if the answer is
       // exactly the one for a session that never existed. So compare with such a request.
@@ -413,9 +449,10 @@ describe('API keys and account isolation', () => {
    */
   it('the same requests with A’s own key succeed', async () => {
     const created = await t.json('POST', '/v1/sessions', { title: 'control' }, bearer(kA.key));
-    const first = await t.json('POST', `/v1/sessions/${created.body.id}/messages`, { message: 'control' }, bearer(kA.key));
-    expect(first.body.status).toBe('succeeded');
-    const target = { sessionId: created.body.id as string, turnId: first.body.id as string };
+    const body = { model: t.config.model.name, input: 'control', metadata: { session_id: created.body.id } };
+    const first = await t.json('POST', '/v1/responses', body, bearer(kA.key));
+    expect(first.body.status).toBe('completed');
+    const target = { sessionId: created.body.id as string, turnId: first.body.agent.turn_id as string };
     const expected: Record<string, number> = {
       'POST /v1/sessions': 201,
       'POST /v1/sessions/{id}/fork': 201,

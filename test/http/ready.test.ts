@@ -52,7 +52,7 @@ describe('readiness follows the database', () => {
   it('runs on PostgreSQL through the proxy, and is ready', async () => {
     expect(t.config.postgres).toMatchObject({ schema: SCHEMA });
     expect((await t.json('GET', '/health')).body.store).toBe('postgres');
-    expect(await ready()).toEqual({ status: 200, body: { status: 'ready' } });
+    expect(await ready()).toEqual({ status: 200, body: { status: 'ready', sandbox: { kind: 'bubblewrap', mode: 'auto' } } });
     expect(proxy.connections).toBeGreaterThan(0);
   });
 
@@ -72,7 +72,7 @@ describe('readiness follows the database', () => {
 
     await proxy.resume();
     const up = await waitFor(ready, (r) => r.status === 200, 15_000);
-    expect(up).toEqual({ status: 200, body: { status: 'ready' } });
+    expect(up).toEqual({ status: 200, body: { status: 'ready', sandbox: { kind: 'bubblewrap', mode: 'auto' } } });
     // The session API works again too: the pool reconnected.
     expect((await t.json('POST', '/v1/sessions', {})).status).toBe(201);
   });

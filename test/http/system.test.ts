@@ -15,7 +15,7 @@ describe('health, readiness and the OpenAPI document', () => {
   });
 
   it('GET /ready answers 200 while the database answers, 503 once it is gone', async () => {
-    expect((await t.json('GET', '/ready')).body).toEqual({ status: 'ready' });
+    expect((await t.json('GET', '/ready')).body).toEqual({ status: 'ready', sandbox: { kind: 'bubblewrap', mode: 'auto' } });
     await t.server.store.close();
     const down = await t.json('GET', '/ready');
     expect(down.status).toBe(503);
@@ -45,6 +45,12 @@ describe('health, readiness and the OpenAPI document', () => {
       'admin.usage',
       'messages.list',
       'messages.send',
+      'openai.chat.completions',
+      'openai.models.get',
+      'openai.models.list',
+      'openai.responses.cancel',
+      'openai.responses.create',
+      'openai.responses.get',
       'permissions.decide',
       'runtime.get',
       'seed.chat',

@@ -29,7 +29,7 @@ export function accountsContract(name: string, factory: () => Promise<{ store: S
       it('creates accounts and reads them by id, by name and in creation order', async () => {
         const limits = { maxSessions: 5, dailyBudgetUsd: 1.5, monthlyTokens: null };
         const beta = await store.accounts.create({ id: 'acc_b', name: 'beta', limits }, T0 + 1);
-        expect(beta).toEqual({ id: 'acc_b', name: 'beta', limits, createdAt: T0 + 1 });
+        expect(beta).toEqual({ id: 'acc_b', name: 'beta', limits, toolPolicy: {}, createdAt: T0 + 1 });
         await store.accounts.create({ id: 'acc_a', name: 'alpha', limits: {} }, T0 + 1);
         await store.accounts.create({ id: 'acc_z', name: 'zulu', limits: {} }, T0);
 
@@ -55,6 +55,7 @@ export function accountsContract(name: string, factory: () => Promise<{ store: S
           id: 'acc_1',
           name: 'uno',
           limits: { maxSessions: 3, dailyTokens: 1000 },
+          toolPolicy: {},
           createdAt: T0,
         });
         expect(await store.accounts.getByName('one')).toBeNull();
@@ -62,10 +63,20 @@ export function accountsContract(name: string, factory: () => Promise<{ store: S
         expect(replaced?.limits).toEqual({ monthlyBudgetUsd: 20 });
         expect((await store.accounts.get('acc_1'))?.limits).toEqual({ monthlyBudgetUsd: 20 });
         const both = await store.accounts.update('acc_1', { name: 'one', limits: {} });
-        expect(both).toEqual({ id: 'acc_1', name: 'one', limits: {}, createdAt: T0 });
+        expect(both).toEqual({ id: 'acc_1', name: 'one', limits: {}, toolPolicy: {}, createdAt: T0 });
         expect(await store.accounts.update('acc_1', {})).toEqual(both);
         // Keeping its own name is no clash.
         expect(await store.accounts.update('acc_1', { name: 'one' })).toEqual(both);
+      });
+
+      it('replaces the tool policy as a whole, and a key lookup carries it', async () => {
+        await store.accounts.create({ id: 'acc_1', name: 'one', limits: { maxSessions: 3 } }, T0);
+        const policy = { builtinTools: ['Read', 'Bash'], allowedDomains: ['example.com'] };
+        expect((await store.accounts.update('acc_1', { toolPolicy: policy }))?.toolPolicy).toEqual(policy);
+        expect((await store.accounts.get('acc_1'))?.limits).toEqual({ maxSessions: 3 });
+        await store.accounts.createKey({ id: 'key_1', accountId: 'acc_1', name: null, prefix: 'caa_x', hash: 'h-policy' }, T0);
+        expect((await store.accounts.findKey('h-policy'))?.account.toolPolicy).toEqual(policy);
+        expect((await store.accounts.update('acc_1', { toolPolicy: {} }))?.toolPolicy).toEqual({});
       });
 
       it('update: null for an unknown account, a conflict for a taken name', async () => {

@@ -64,6 +64,7 @@ export function catalogContract(name: string, factory: () => Promise<CatalogHarn
           model: null,
           systemPrompt: null,
           approvalTools: null,
+          builtinTools: null,
           createdAt: T0,
           lastActiveAt: T0,
           turnCount: 0,
@@ -452,7 +453,7 @@ export function catalogContract(name: string, factory: () => Promise<CatalogHarn
         await c.finishTurn('t3', outcome({ usage: usage(100), costUsd: 1 }), T0 + 6);
         await c.startTurn({ id: 't4', sessionId: 'src', prompt: 'four', status: 'running' }, T0 + 7);
       });
-      const fork = (id: string) => ({ id, accountId: 'acc', title: 'Fork', tags: ['f'], model: 'm-fork', systemPrompt: 'sp', approvalTools: ['Bash'], forkedFrom: 'src' });
+      const fork = (id: string) => ({ id, accountId: 'acc', title: 'Fork', tags: ['f'], model: 'm-fork', systemPrompt: 'sp', approvalTools: ['Bash'], builtinTools: ['Read'], forkedFrom: 'src' });
 
       it('copies the finished turns through a seq with new ids and sums their totals', async () => {
         const before = await c.getSession('acc', 'src');
@@ -467,6 +468,7 @@ export function catalogContract(name: string, factory: () => Promise<CatalogHarn
           model: 'm-fork',
           systemPrompt: 'sp',
           approvalTools: ['Bash'],
+          builtinTools: ['Read'],
           createdAt: T0 + 100,
           lastActiveAt: T0 + 100,
           turnCount: 2,

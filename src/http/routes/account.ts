@@ -21,6 +21,12 @@ const me = createRoute({
         .object({
           id: z.string().openapi({ description: 'Account id.' }),
           limits: ref(LimitsSchema, 'The limits in force: the account’s own, else the server’s defaults (null = unlimited).'),
+          tool_policy: z
+            .object({
+              builtin_tools: z.array(z.string()).openapi({ description: 'Built-in tools this account’s agents may use (the server’s, narrowed by the account’s policy).' }),
+              allowed_domains: z.array(z.string()).openapi({ description: 'The account’s egress allowlist (empty: no network).' }),
+            })
+            .openapi({ description: 'The tool policy in force.' }),
         })
         .openapi('CurrentAccount'),
       'The account',
@@ -57,7 +63,8 @@ const effective = (l: Limits) => limitsView(Object.fromEntries(Object.entries(l)
 export function registerAccountRoutes(app: ApiApp, accounts: AccountService, retention: RetentionService): void {
   app.openapi(me, async (c) => {
     const { accountId, limits } = account(c);
-    return c.json({ id: accountId, limits: effective(limits) }, 200);
+    const policy = await accounts.toolPolicy(accountId);
+    return c.json({ id: accountId, limits: effective(limits), tool_policy: { builtin_tools: policy.builtinTools, allowed_domains: policy.allowedDomains } }, 200);
   });
 
   app.openapi(usage, async (c) => {

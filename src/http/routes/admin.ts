@@ -17,7 +17,7 @@ import {
   StorageStatsSchema,
   UsageReportSchema,
 } from '../schemas-accounts.js';
-import { accountView, keyView, limitsFromBody, purgeView, statsView, usageRowView, usageTotals } from '../views-accounts.js';
+import { accountView, keyView, limitsFromBody, toolPolicyFromBody, purgeView, statsView, usageRowView, usageTotals } from '../views-accounts.js';
 import { body, errorsFor, json } from './helpers.js';
 import { usageRange } from './account.js';
 
@@ -111,8 +111,12 @@ export function registerAdminRoutes(app: ApiApp, accounts: AccountService, reten
   app.openapi(listAccounts, async (c) => c.json({ accounts: (await accounts.listAccounts()).map(accountView) }, 200));
   app.openapi(getAccount, async (c) => c.json(accountView(await accounts.getAccount(c.req.valid('param').account_id)), 200));
   app.openapi(patchAccount, async (c) => {
-    const { name, limits } = c.req.valid('json');
-    const patch = { ...(name !== undefined ? { name } : {}), ...(limits !== undefined ? { limits: limitsFromBody(limits) } : {}) };
+    const { name, limits, tool_policy } = c.req.valid('json');
+    const patch = {
+      ...(name !== undefined ? { name } : {}),
+      ...(limits !== undefined ? { limits: limitsFromBody(limits) } : {}),
+      ...(tool_policy !== undefined ? { toolPolicy: toolPolicyFromBody(tool_policy) } : {}),
+    };
     return c.json(accountView(await accounts.updateAccount(c.req.valid('param').account_id, patch)), 200);
   });
 

@@ -105,9 +105,13 @@ const history = createRoute({
 
 export function registerSessionRoutes(app: ApiApp, sessions: SessionService): void {
   app.openapi(create, async (c) => {
-    const { system_prompt, approval_tools, ...input } = c.req.valid('json') ?? {};
+    const { system_prompt, approval_tools, builtin_tools, ...input } = c.req.valid('json') ?? {};
     const { accountId, limits } = account(c);
-    const s = await sessions.create(accountId, { ...input, systemPrompt: system_prompt, approvalTools: approval_tools }, limits.maxSessions);
+    const s = await sessions.create(
+      accountId,
+      { ...input, systemPrompt: system_prompt, approvalTools: approval_tools, builtinTools: builtin_tools },
+      limits.maxSessions,
+    );
     c.set('sessionId', s.id);
     return c.json(sessionView(s), 201);
   });
@@ -121,11 +125,12 @@ export function registerSessionRoutes(app: ApiApp, sessions: SessionService): vo
   app.openapi(get, async (c) => c.json(sessionView(await sessions.get(account(c).accountId, c.req.valid('param').id)), 200));
 
   app.openapi(patch, async (c) => {
-    const { system_prompt, approval_tools, ...patch } = c.req.valid('json');
+    const { system_prompt, approval_tools, builtin_tools, ...patch } = c.req.valid('json');
     const s = await sessions.update(account(c).accountId, c.req.valid('param').id, {
       ...patch,
       ...(system_prompt !== undefined ? { systemPrompt: system_prompt } : {}),
       ...(approval_tools !== undefined ? { approvalTools: approval_tools } : {}),
+      ...(builtin_tools !== undefined ? { builtinTools: builtin_tools } : {}),
     });
     return c.json(sessionView(s), 200);
   });

@@ -1,6 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { ApiApp } from '../app.js';
 import type { PoolStats } from '../../runtime/pool.js';
+import type { SandboxStatus } from '../../sandbox/sandbox.js';
 import { TURN_ERROR_CODES } from '../../errors.js';
 import { errorCodeTable } from '../errors.js';
 import { completeDocument } from '../openapi.js';
@@ -13,6 +14,8 @@ export interface SystemInfo {
   model: string;
   backend: string;
   startedAt: number;
+  /** The sandbox agent processes run in. */
+  sandbox: SandboxStatus;
   ping(): Promise<void>;
   /** This code's migrations the database has not recorded (see Store.pendingMigrations). */
   pendingMigrations(): Promise<string[]>;
@@ -27,6 +30,16 @@ const DEMO_WARNING =
 /** /ready gives the database this long per check before it reports it unreachable. */
 export const READY_CHECK_TIMEOUT_MS = 3_000;
 
+const SandboxSchema = z
+  .object({
+    kind: z.enum(['bubblewrap', 'none', 'off']).openapi({
+      description: '`bubblewrap`: every agent process is sandboxed; `none`: no sandbox available, built-in tools and stdio MCP servers are refused; `off`: SANDBOX=off, agents run unsandboxed.',
+    }),
+    mode: z.enum(['auto', 'required', 'off']).openapi({ description: 'The SANDBOX setting.' }),
+    warning: z.string().optional().openapi({ description: 'Why agents are not sandboxed, and how to fix it.' }),
+  })
+  .openapi('SandboxStatus', { description: 'The sandbox in force on this instance.' });
+
 const HealthSchema = z
   .object({
     status: z.literal('healthy').openapi({ description: 'Always `healthy`: the process answers.' }),
@@ -36,6 +49,7 @@ const HealthSchema = z
     warning: z.string().optional().openapi({ description: 'Set in demo mode: why answers are not from Claude.' }),
     model: z.string().openapi({ description: 'The default model of new sessions.' }),
     store: z.string().openapi({ description: 'The store backend: `sqlite` or `postgres`.' }),
+    sandbox: ref(SandboxSchema, 'The sandbox in force.'),
   })
   // Public: nothing about the tenants' activity (warm/busy processes, memory, crashes); that is /v1/runtime, for the admin.
   .openapi('Health', { description: 'Liveness and what this instance is (its mode and version).' });
@@ -88,7 +102,10 @@ const ready = createRoute({
       content: {
         'application/json': {
           schema: z
-            .object({ status: z.literal('ready').openapi({ description: 'Always `ready`.' }) })
+            .object({
+              status: z.literal('ready').openapi({ description: 'Always `ready`.' }),
+              sandbox: ref(SandboxSchema, 'The sandbox in force; without one the instance serves, but refuses built-in tools (see `warning`).'),
+            })
             .openapi('Ready', { description: 'The instance takes traffic.' }),
         },
       },
@@ -196,6 +213,7 @@ export function registerSystemRoutes(app: ApiApp, info: SystemInfo): void {
         ...(info.mode === 'demo' ? { warning: DEMO_WARNING } : {}),
         model: info.model,
         store: info.backend,
+        sandbox: info.sandbox,
       },
       200,
     ),
@@ -209,7 +227,7 @@ export function registerSystemRoutes(app: ApiApp, info: SystemInfo): void {
 
   app.openapi(ready, async (c) => {
     const r = await readiness(info);
-    if (r.ok) return c.json({ status: 'ready' as const }, 200);
+    if (r.ok) return c.json({ status: 'ready' as const, sandbox: info.sandbox }, 200);
     return c.json({ error: { code: r.code, message: r.message }, checks: r.checks }, 503);
   });
 

@@ -4,6 +4,8 @@ import { sessionSystemPrompt } from './0002_session_system_prompt.js';
 import { turnEvents } from './0003_turn_events.js';
 import { turnQueue } from './0004_turn_queue.js';
 import { accounts } from './0005_accounts.js';
+import { sandboxPolicy } from './0006_sandbox_policy.js';
+import { openaiConversations } from './0007_openai_conversations.js';
 
 export type Backend = 'sqlite' | 'postgres';
 
@@ -18,6 +20,8 @@ export function migrationProvider(backend: Backend): MigrationProvider {
     '0003_turn_events': turnEvents,
     '0004_turn_queue': turnQueue,
     '0005_accounts': accounts,
+    '0006_sandbox_policy': sandboxPolicy,
+    '0007_openai_conversations': openaiConversations,
   };
   return { getMigrations: async () => migrations };
 }

@@ -3,7 +3,7 @@ import { FOUND_KEY_COLUMNS, KEY_COLUMNS, accountFromRow, foundKeyFromRow, keyFro
 import { accountPatchValues } from '../account-sql.js';
 import { StoreConflictError, StoreNotFoundError } from '../errors.js';
 import type { Database } from '../schema.js';
-import type { AccountLimits, AccountRecord, Accounts, ApiKeyRecord, NewApiKey } from '../types.js';
+import type { AccountLimits, AccountPatch, AccountRecord, Accounts, ApiKeyRecord, NewApiKey } from '../types.js';
 
 /** SQLSTATEs node-postgres reports on a violated constraint. */
 const UNIQUE_VIOLATION = '23505';
@@ -45,7 +45,7 @@ export class PostgresAccounts implements Accounts {
     return rows.map(accountFromRow);
   }
 
-  async update(id: string, patch: { name?: string; limits?: AccountLimits }): Promise<AccountRecord | null> {
+  async update(id: string, patch: AccountPatch): Promise<AccountRecord | null> {
     const set = accountPatchValues(patch);
     if (Object.keys(set).length === 0) return this.get(id);
     try {

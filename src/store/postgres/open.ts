@@ -11,6 +11,7 @@ import { PostgresRetention } from './retention.js';
 import { PostgresTranscriptStore } from './transcripts.js';
 import { PostgresTurnQueue } from './turn-queue.js';
 import { PostgresUsageLedger } from './usage.js';
+import { createOpenAiIndex } from '../openai-index.js';
 
 export interface PostgresStoreOptions {
   /** A libpq-style connection URL, e.g. postgres://user@host:5432/db. */
@@ -77,6 +78,10 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Sto
     accounts: new PostgresAccounts(db),
     usage: new PostgresUsageLedger(db),
     retention: new PostgresRetention(db),
+    openai: createOpenAiIndex(db, {
+      all: async (q) => (await db.executeQuery(q)).rows,
+      run: async (q) => void (await db.executeQuery(q)),
+    }),
     bus,
     async ping() {
       await sql`select 1`.execute(db);

@@ -13,6 +13,7 @@ import { SqliteRetention } from './retention.js';
 import { SqliteTurnQueue } from './turn-queue.js';
 import { SqliteTranscriptStore } from './transcripts.js';
 import { SqliteUsageLedger } from './usage.js';
+import { createOpenAiIndex } from '../openai-index.js';
 
 export interface SqliteStoreOptions {
   /** Database file path, or ':memory:' for a private throwaway database. */
@@ -67,6 +68,10 @@ export async function openSqliteStore(opts: SqliteStoreOptions): Promise<Store> 
     accounts: new SqliteAccounts(db, runner),
     usage: new SqliteUsageLedger(db, runner),
     retention: new SqliteRetention(db, runner),
+    openai: createOpenAiIndex(db, {
+      all: async (q) => runner.all(q),
+      run: async (q) => void runner.run(q),
+    }),
     bus: null,
     async ping() {
       runner.first(sql<{ ok: number }>`select 1 as ok`.compile(db));
