@@ -97,6 +97,6 @@ describe('warm session pool', () => {
     expect(stats).toMatchObject({ warm: 1, busy: 0, queued: 0, max_warm: 3, spawns: 1 });
     expect(stats.rss_bytes).toBeGreaterThan(0);
     const health = (await t.json('GET', '/health')).body;
-    expect(Object.keys(health).sort()).toEqual(['demo', 'mode', 'model', 'status', 'store', 'version']);
+    expect(Object.keys(health).sort()).toEqual(['demo', 'mode', 'model', 'sandbox', 'status', 'store', 'version']);
   });
 });

@@ -68,6 +68,7 @@ describe('failed-auth rate limit', () => {
       demo: false,
       model: expect.any(String),
       store: expect.stringMatching(/^(sqlite|postgres)$/),
+      sandbox: expect.objectContaining({ mode: expect.any(String) }),
     });
     expect((await t.json('GET', '/v1/runtime', undefined, bearer(key))).status).toBe(403);
     const runtime = await t.json('GET', '/v1/runtime', undefined, bearer(ADMIN_KEY));
