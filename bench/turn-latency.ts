@@ -6,31 +6,31 @@
  *   (c) cold turn through our API: a 50-turn session whose process was evicted, resumed from our store
  *   (e) a new session's first turn through our API: POST /chat without session_id (reference for c)
  *   (d) query-per-request (the seed's approach): bare query() with a string prompt + resume
- * Kinds are interleaved round by round (order rotated each round) so machine noise hits them alike.
- * Then: RSS per warm session, the server's own RSS, and warm-turn throughput with 1/4/8 sessions.
+ * The mock model and both services run in processes of their own (bench/lib/processes.ts), the
+ * services at the default log level; this process is only the client (and the bare SDK's driver).
+ * Kinds are interleaved round by round (order rotated each round) so machine noise hits them alike,
+ * and each round's ratios are kept, so the spread of the ratios is printed beside their medians.
+ * Then: SQL statements and write transactions per warm turn (from /metrics), RSS per warm session,
+ * and warm-turn throughput with 1/4/16 sessions, through the API and with bare SDK loops.
  *
- *   npm run bench:turn-latency -- --runs 15 [--history-turns 50] [--seconds 5]
+ *   npm run bench:turn-latency -- --runs 30 [--history-turns 50] [--seconds 5]
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { serve } from '@hono/node-server';
 import pg from 'pg';
-import pino from 'pino';
-import { startMockModel } from '../mock-model/server.js';
 import { loadConfig } from '../src/config/config.js';
-import { createServer } from '../src/server.js';
 import { ApiClient, echoedHistory } from './lib/api.js';
 import { BareLoop, bareOptions, queryPerRequest } from './lib/bare.js';
 import { printReport, type Key, type KindResult } from './lib/report.js';
+import { startChildMock, startChildServer, storeCounters } from './lib/processes.js';
 import { timed } from './lib/stats.js';
-import { throughput, type ThroughputResult } from './lib/throughput.js';
+import { bareThroughput, throughput, type ThroughputResult } from './lib/throughput.js';
 
 const { values } = parseArgs({
   options: {
-    runs: { type: 'string', default: '15' },
+    runs: { type: 'string', default: '30' },
     'history-turns': { type: 'string', default: '50' },
     seconds: { type: 'string', default: '5' },
   },
@@ -38,10 +38,10 @@ const { values } = parseArgs({
 const runs = Number(values.runs);
 const historyTurns = Number(values['history-turns']);
 const seconds = Number(values.seconds);
-const CONCURRENCY = [1, 4, 8];
+const CONCURRENCY = [1, 4, 16];
 const progress = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
 
-const mock = await startMockModel({ tokenDelayMs: 0 });
+const mock = await startChildMock(0);
 const dataDir = await mkdtemp(path.join(os.tmpdir(), 'caa-bench-'));
 const bareDir = await mkdtemp(path.join(os.tmpdir(), 'caa-bench-bare-'));
 const pgDataDir = await mkdtemp(path.join(os.tmpdir(), 'caa-bench-pg-'));
@@ -51,9 +51,8 @@ const env = {
   ANTHROPIC_API_KEY: 'bench',
   ANTHROPIC_BASE_URL: mock.url,
   WEATHER_TOOL: 'false',
-  LOG_LEVEL: 'warn',
-  // Room for the latency sessions plus the 8 throughput sessions, all warm at once.
-  MAX_WARM_SESSIONS: '12',
+  // Room for the latency sessions plus the 16 throughput sessions, all warm at once.
+  MAX_WARM_SESSIONS: '24',
   POOL_MEMORY_MB: '8192',
   ACCOUNT_MAX_CONCURRENT_TURNS: '16',
   // The mock's prices are made up; a process budget running out would swap in a cold process mid-run.
@@ -61,18 +60,13 @@ const env = {
   PATH: process.env.PATH,
   HOME: process.env.HOME,
 };
+// Parsed here too only to read the defaults the bare loop copies (model, turns, retries).
 const config = loadConfig({ ...env, DATA_DIR: dataDir });
+const server = await startChildServer({ ...env, DATA_DIR: dataDir });
+const api = new ApiClient(server.url);
 /** The same service on PostgreSQL, for (p): one warm session, interleaved with the SQLite kinds. */
-const pgConfig = loadConfig({ ...env, DATA_DIR: pgDataDir, DATABASE_URL: pgUrl, DATABASE_SCHEMA: pgSchema });
-
-async function listen(cfg: typeof config) {
-  const server = await createServer({ config: cfg, log: pino({ level: 'warn' }, pino.destination(2)) });
-  const http = serve({ fetch: server.app.fetch, port: 0, hostname: '127.0.0.1' });
-  await new Promise((r) => http.once('listening', r));
-  return { server, http, api: new ApiClient(`http://127.0.0.1:${(http.address() as AddressInfo).port}`) };
-}
-const { server, http, api } = await listen(config);
-const pgServer = await listen(pgConfig);
+const pgServer = await startChildServer({ ...env, DATA_DIR: pgDataDir, DATABASE_URL: pgUrl, DATABASE_SCHEMA: pgSchema });
+const pgApi = new ApiClient(pgServer.url);
 const bareOpts = bareOptions({
   dir: bareDir,
   baseUrl: mock.url,
@@ -80,9 +74,25 @@ const bareOpts = bareOptions({
   maxTurns: config.model.maxTurns,
   maxRetries: config.model.maxRetries,
 });
-const spawns = async () => (await server.runtime.stats()).spawns;
+const spawns = () => server.spawns();
 
 type Kind = KindResult & { sample: (i: number) => Promise<number> };
+
+/** SQL per warm turn, read from /metrics around each (b) and (p) sample (scrapes untimed). */
+const sqlPerTurn: Record<'b' | 'p', { statements: number[]; writeTransactions: number[] }> = {
+  b: { statements: [], writeTransactions: [] },
+  p: { statements: [], writeTransactions: [] },
+};
+async function countingSql<T>(key: 'b' | 'p', url: string, fn: () => Promise<T>): Promise<T> {
+  const before = await storeCounters(url);
+  const value = await fn();
+  // The turn's last writes (its terminal event) may land just after the answer went out.
+  await new Promise((r) => setTimeout(r, 50));
+  const after = await storeCounters(url);
+  sqlPerTurn[key].statements.push(after.statements - before.statements);
+  sqlPerTurn[key].writeTransactions.push(after.writeTransactions - before.writeTransactions);
+  return value;
+}
 
 let loop: BareLoop | null = null;
 try {
@@ -92,11 +102,11 @@ try {
   await bareLoop.turn('warm-up');
   const warmId = await api.createSession('bench (b) warm');
   await api.send(warmId, 'warm-up');
-  const pgWarmId = await pgServer.api.createSession('bench (p) warm');
-  await pgServer.api.send(pgWarmId, 'warm-up');
+  const pgWarmId = await pgApi.createSession('bench (p) warm');
+  await pgApi.send(pgWarmId, 'warm-up');
   const perRequestId = (await queryPerRequest(bareOpts, 'warm-up')).sessionId;
   const first = await api.chat('warm-up: a new session');
-  await server.runtime.evict(first.sessionId);
+  await server.evict(first.sessionId);
 
   progress(`building the (c) session: ${historyTurns} turns through the API`);
   const longId = await api.createSession(`bench (c) ${historyTurns} turns`);
@@ -123,7 +133,7 @@ try {
       samples: [],
       spawns: [],
       runtimeMs: [],
-      sample: apiKind('b', (i) => timed(() => api.send(warmId, `hello ${i}`))),
+      sample: apiKind('b', (i) => countingSql('b', server.url, () => timed(() => api.send(warmId, `hello ${i}`)))),
     },
     p: {
       label: '(p) = (b) with the service on PostgreSQL',
@@ -131,7 +141,7 @@ try {
       spawns: null,
       runtimeMs: [],
       sample: async (i) => {
-        const t = await timed(() => pgServer.api.send(pgWarmId, `hello ${i}`));
+        const t = await countingSql('p', pgServer.url, () => timed(() => pgApi.send(pgWarmId, `hello ${i}`)));
         kinds.p.runtimeMs!.push(t.value.durationMs);
         return t.ms;
       },
@@ -142,7 +152,7 @@ try {
       spawns: [],
       runtimeMs: [],
       sample: apiKind('c', async (i) => {
-        await server.runtime.evict(longId);
+        await server.evict(longId);
         const t = await timed(() => api.send(longId, `hello ${i}`));
         // The mock echoes how many messages the CLI sent: proof the whole history was resumed.
         if (echoedHistory(t.value.text) < 2 * historyTurns + 1) throw new Error(`(c) did not resume its history: ${t.value.text}`);
@@ -156,7 +166,7 @@ try {
       runtimeMs: [],
       sample: apiKind('e', async (i) => {
         const t = await timed(() => api.chat(`hello ${i}`));
-        await server.runtime.evict(t.value.sessionId); // keep the pool to the sessions under test
+        await server.evict(t.value.sessionId); // keep the pool to the sessions under test
         return t;
       }),
     },
@@ -185,7 +195,7 @@ try {
   const tp: ThroughputResult[] = [];
   let tpIds: string[] = [];
   for (const n of CONCURRENCY) {
-    for (const id of tpIds) await server.runtime.evict(id);
+    for (const id of tpIds) await server.evict(id);
     progress(`throughput: warming ${n} fresh session(s), then ${seconds} s of turns`);
     tpIds = [];
     for (let k = 0; k < n; k++) {
@@ -194,9 +204,18 @@ try {
     }
     tp.push(await throughput(api, tpIds, seconds * 1000));
   }
-
   // ---- memory: the last level's sessions, (b) and (c) are still warm -----------------------------
   const rt = await api.runtime();
+  const serverRssBytes = await rssOf(server.pid);
+
+  // The same levels with bare SDK loops: the floor the API's throughput is measured against.
+  for (const id of tpIds) await server.evict(id);
+  const bareTp: ThroughputResult[] = [];
+  for (const n of CONCURRENCY) {
+    progress(`bare SDK throughput: ${n} loop(s), ${seconds} s of turns`);
+    bareTp.push(await bareThroughput(bareOpts, n, seconds * 1000));
+  }
+
   printReport({
     runs,
     model: config.model.name,
@@ -205,24 +224,30 @@ try {
       warm: rt.warm,
       rssBytes: rt.sessions.map((s) => s.rss_bytes).filter((b) => b > 0),
       turnsServed: rt.sessions.map((s) => s.turns),
-      serverRssBytes: process.memoryUsage().rss,
+      serverRssBytes,
     },
     seconds,
     throughput: tp,
+    bareThroughput: bareTp,
+    sqlPerTurn,
     pool: { spawns: rt.spawns, evictions: rt.evictions, crashes: rt.crashes },
     cpus: os.cpus().length,
   });
 } finally {
   await loop?.close().catch(() => undefined);
-  await new Promise((r) => http.close(r));
   await server.close();
-  await new Promise((r) => pgServer.http.close(r));
-  await pgServer.server.close();
+  await pgServer.close();
   await dropSchema(pgUrl, pgSchema);
   await mock.close();
   await rm(dataDir, { recursive: true, force: true });
   await rm(bareDir, { recursive: true, force: true });
   await rm(pgDataDir, { recursive: true, force: true });
+}
+
+/** Resident memory of a process (Linux /proc). */
+async function rssOf(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  return Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1] ?? NaN) * 1024;
 }
 
 async function dropSchema(url: string, schema: string): Promise<void> {

@@ -75,6 +75,7 @@ export async function createServer({ config, log, clock = { now: Date.now }, fet
   const metrics = new Metrics({ accountLabels: config.metrics.accountLabels });
   // Every store call, from whichever caller, is timed (caa_store_operation_duration_seconds).
   const store = timeStore(await openStore(config), metrics);
+  metrics.readStoreStatsFrom(store.stats);
   if (!config.auth.loopback && !config.auth.adminKey && !(await store.accounts.hasActiveKeys())) {
     await store.close();
     throw new StartupError(

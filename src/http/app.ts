@@ -112,13 +112,13 @@ export function createHttpApp(deps: AppDeps): ApiApp {
   });
 
   // Bound what we read before parsing; the message's own size is checked exactly by the service.
-  app.use(
-    '*',
-    bodyLimit({
-      maxSize: deps.maxMessageBytes * 2 + 64 * 1024,
-      onError: (c) => errorJson(c, 'message_too_large', `The request body exceeds the size limit.`),
-    }),
-  );
+  // Only where a body may come: bodyLimit reads `Request.body`, which makes @hono/node-server
+  // build a full WHATWG Request (headers, AbortSignal) that a GET never needs.
+  const limitBody = bodyLimit({
+    maxSize: deps.maxMessageBytes * 2 + 64 * 1024,
+    onError: (c) => errorJson(c, 'message_too_large', `The request body exceeds the size limit.`),
+  });
+  app.use('*', (c, next) => (c.req.method === 'GET' || c.req.method === 'HEAD' ? next() : limitBody(c, next)));
 
   // Parse JSON once up front so malformed JSON gets its own code rather than a validation error.
   app.use('*', async (c, next) => {

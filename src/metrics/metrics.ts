@@ -201,6 +201,29 @@ export class Metrics {
     });
   }
 
+  /** The store's SQL counts (StoreStats), copied into two counters at each scrape. */
+  readStoreStatsFrom(stats: { readonly statements: number; readonly writeTransactions: number }): void {
+    const registers = [this.registry];
+    new Counter({
+      name: 'caa_store_statements_total',
+      help: 'SQL statements the store sent to the database (BEGIN/COMMIT not counted).',
+      registers,
+      collect() {
+        this.reset();
+        this.inc(stats.statements);
+      },
+    });
+    new Counter({
+      name: 'caa_store_write_transactions_total',
+      help: 'Write transactions the store committed or attempted (explicit ones, and writing statements outside one).',
+      registers,
+      collect() {
+        this.reset();
+        this.inc(stats.writeTransactions);
+      },
+    });
+  }
+
   /** Where the scrape-time gauges come from (set once the runtime exists). */
   readRuntimeFrom(source: () => Promise<RuntimeSnapshot>): void {
     this.runtimeSource = source;

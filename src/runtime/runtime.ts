@@ -297,7 +297,8 @@ export class AgentRuntime {
    */
   private gate(sessionId: string, workspace: string): PermissionGate {
     const builtin = this.opts.model.builtinTools;
-    const enabled = [...this.opts.tools.allowedTools, ...builtin];
+    // StructuredOutput is the CLI's own way of answering a turn's outputFormat, not a tool that acts.
+    const enabled = [...this.opts.tools.allowedTools, ...builtin, 'StructuredOutput'];
     const unsandboxed = this.opts.sandbox.status.kind === 'none';
     // The same checks for the model's input and for an approver's replacement of it.
     const check = async (tool: string, input: Record<string, unknown>, turn: TurnContext | null): Promise<string | null> => {

@@ -7,13 +7,18 @@ export const TERMINAL_EVENTS = new Set(['turn.finished', 'turn.failed']);
 
 /**
  * Writes one turn's events to the log, in order, numbering them 1, 2, …; readers are woken after
- * each write. Events that arrive while a write is in flight go together in the next one, so a
- * fast token stream costs one store round trip per batch, not per token.
+ * each write, so a client only ever sees an event already durable. Group commit: a write starts
+ * one event-loop turn after the first pending event (setImmediate — the linger is bounded by the
+ * I/O already queued, never a timer), so the events the SDK parsed from one chunk of the CLI's
+ * output go in one statement; events arriving while a write is in flight go in the next one.
+ * The events still pending when the turn ends are written with its outcome (`takePending`).
  */
 export class TurnStream {
   private seq = 0;
   private pending: StoredEvent[] = [];
   private writing: Promise<void> | null = null;
+  /** Set from takePending() to written()/restore(): the caller writes the pending events. */
+  private held = false;
 
   constructor(
     readonly turnId: string,
@@ -26,7 +31,12 @@ export class TurnStream {
 
   emit(type: string, data: Record<string, unknown>): void {
     this.pending.push({ seq: ++this.seq, type, data });
-    this.writing ??= this.drain();
+    if (!this.held) this.writing ??= this.drain();
+  }
+
+  /** The first `n` events were logged elsewhere (turn.started, with the admission): number on after them. */
+  loggedBefore(n: number): void {
+    this.seq = Math.max(this.seq, n);
   }
 
   /** Resolves once everything emitted so far is in the log. */
@@ -34,9 +44,44 @@ export class TurnStream {
     while (this.writing) await this.writing;
   }
 
+  /**
+   * Waits for the write in flight and hands over the events not yet written; the caller logs
+   * them (with the turn's outcome, in one transaction: see TurnService) and calls `written()`,
+   * or gives them back with `restore()` when that failed.
+   */
+  async takePending(): Promise<StoredEvent[]> {
+    // Held first: a write still lingering then leaves its batch to the caller; one under way
+    // finishes. Later events wait too (a reader that saw one first would skip these for good).
+    this.held = true;
+    await this.flush();
+    const events = this.pending;
+    this.pending = [];
+    return events;
+  }
+
+  /** Numbers an event for the caller to log itself (the closing one, written with the outcome). */
+  number(type: string, data: Record<string, unknown>): StoredEvent {
+    return { seq: ++this.seq, type, data };
+  }
+
+  /** The events `takePending` returned are in the log: wake the readers. */
+  written(): void {
+    this.held = false;
+    this.hub.notify(turnKey(this.turnId));
+    if (this.pending.length > 0) this.writing ??= this.drain();
+  }
+
+  /** Gives back events `takePending` returned that could not be written with the outcome. */
+  restore(events: StoredEvent[]): void {
+    this.held = false;
+    this.pending = [...events, ...this.pending];
+    if (this.pending.length > 0) this.writing ??= this.drain();
+  }
+
   private async drain(): Promise<void> {
     try {
-      while (this.pending.length > 0) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      while (this.pending.length > 0 && !this.held) {
         const batch = this.pending;
         this.pending = [];
         try {

@@ -8,7 +8,7 @@ import type { Limits } from '../accounts/limits.js';
 import type { PermissionDecision } from '../runtime/permissions.js';
 import type { AgentEvent } from '../runtime/events.js';
 import { StoreConflictError } from '../store/types.js';
-import type { EventLog, IfBusy, LostTurn, TurnOutcome, TurnQueue, TurnRecord } from '../store/types.js';
+import type { EventLog, IfBusy, LostTurn, SessionRecord, StoredEvent, TurnOutcome, TurnQueue, TurnRecord } from '../store/types.js';
 import { turnCostUsd } from './cost.js';
 import type { SessionDeps, SessionService } from './service.js';
 import type { TurnObserver } from './turn-observer.js';
@@ -80,6 +80,9 @@ interface LocalTurn {
   firstTokenMs?: number;
 }
 
+/** What a turn waits for before it runs: its go (with its session as it then is), or news that it ended. */
+type Go = { session: SessionRecord; previousRunner: string | null; fromQueue: boolean } | { ended: TurnRecord };
+
 /** A queued turn looks at its queue at least this often, whatever it hears. */
 const CLAIM_POLL_MS = 5_000;
 
@@ -135,6 +138,8 @@ export class TurnService {
         maxQueued: this.opts.maxQueued,
         accountMaxConcurrent: orUnlimited(input.limits.maxConcurrentTurns),
         maxSessions: orUnlimited(input.limits.maxSessions),
+        // A turn that runs at once has started when its admission commits: say so in that commit.
+        startEvents: [{ seq: 1, type: 'turn.started', data: startedData(turnId, sessionId) }],
       },
       clock.now(),
     );
@@ -155,7 +160,10 @@ export class TurnService {
     );
     this.local.set(turnId, { sessionId, running: immediate, interruptRequested: false, log });
     const stream = new TurnStream(turnId, this.deps.events, hub, clock.now, log);
-    const go = immediate ? Promise.resolve({ previousRunner: admitted.previousRunner ?? null }) : this.waitForGo(turnId, sessionId);
+    if (immediate) stream.loggedBefore(1);
+    const go = immediate
+      ? Promise.resolve({ session: admitted.session, previousRunner: admitted.previousRunner ?? null, fromQueue: false })
+      : this.waitForGo(turnId, sessionId);
     const done = this.complete(turnId, { ...input, ...turnLimits }, sessionId, go, stream).finally(() => {
       this.local.delete(turnId);
       // The next turn in this session's queue, on whichever instance, may go now.
@@ -264,12 +272,12 @@ export class TurnService {
   }
 
   /** Waits until the turn is first in its session's queue and claims it, or learns it ended. */
-  private async waitForGo(turnId: string, sessionId: string): Promise<{ previousRunner: string | null } | { ended: TurnRecord }> {
+  private async waitForGo(turnId: string, sessionId: string): Promise<Go> {
     const { queue, control, clock, hub } = this.deps;
     for (;;) {
       if (this.stopping) return { ended: await this.abandon(turnId) };
       const claim = await queue.claim(turnId, control.instanceId, clock.now());
-      if (claim.state === 'claimed') return { previousRunner: claim.previousRunner };
+      if (claim.state === 'claimed') return { session: claim.session, previousRunner: claim.previousRunner, fromQueue: true };
       if (claim.state === 'ended') return { ended: claim.turn };
       await hub.wait(sessionKey(sessionId), CLAIM_POLL_MS);
     }
@@ -284,28 +292,26 @@ export class TurnService {
     turnId: UUID,
     input: AdmittedInput,
     sessionId: string,
-    go: Promise<{ previousRunner: string | null } | { ended: TurnRecord }>,
+    go: Promise<Go>,
     stream: TurnStream,
   ): Promise<{ turn: TurnRecord }> {
-    const { catalog, clock } = this.deps;
     let outcome: TurnOutcome | null = null;
     try {
       const ready = await go;
       let turn: TurnRecord;
+      /** The stream's end went into the log with the outcome (see record). */
+      let closed = false;
       if ('ended' in ready) {
         turn = ready.ended;
       } else {
         this.local.get(turnId)!.running = true;
-        outcome = await this.run(turnId, input, sessionId, ready.previousRunner, stream);
-        turn = await catalog.finishTurn(turnId, outcome, clock.now()).catch(async (err: unknown) => {
-          // Another instance declared this one lost and failed the turn meanwhile: that stands.
-          const recorded = err instanceof StoreConflictError ? await catalog.getTurn(input.accountId, sessionId, turnId) : null;
-          if (!recorded) throw err;
-          return recorded;
-        });
+        outcome = await this.run(turnId, input, ready, stream);
+        ({ turn, closed } = await this.record(turnId, input.accountId, sessionId, outcome, stream));
       }
-      const { type, data } = terminalEvent(turn);
-      stream.emit(type, data);
+      if (!closed) {
+        const { type, data } = terminalEvent(turn);
+        stream.emit(type, data);
+      }
       this.report.logEnd(this.turnLog(turnId), turn);
       this.report.observe(turnId, input.accountId, turn, outcome, this.firstTokenMs(turnId));
       return { turn };
@@ -320,18 +326,52 @@ export class TurnService {
     }
   }
 
+  /**
+   * Finishes the turn in the catalog in one transaction with the events still pending in its
+   * stream and its terminal event, so a trivial turn's end costs one commit. When another
+   * instance declared this one lost and failed the turn meanwhile, that stands: the pending
+   * events then go to the log as usual and the caller closes the stream from the recorded turn.
+   */
+  private async record(
+    turnId: string,
+    accountId: string,
+    sessionId: string,
+    outcome: TurnOutcome,
+    stream: TurnStream,
+  ): Promise<{ turn: TurnRecord; closed: boolean }> {
+    const { catalog, clock } = this.deps;
+    const pending = await stream.takePending();
+    let written: StoredEvent[] = pending;
+    try {
+      const turn = await catalog.finishTurn(turnId, outcome, clock.now(), (finished) => {
+        const { type, data } = terminalEvent(finished);
+        written = [...pending, stream.number(type, data)];
+        return written;
+      });
+      stream.written();
+      return { turn, closed: true };
+    } catch (err) {
+      // Nothing of that transaction stands; its events (the closing one too, numbered) go as usual.
+      stream.restore(written === pending ? pending : written.slice(0, -1));
+      const recorded = err instanceof StoreConflictError ? await catalog.getTurn(accountId, sessionId, turnId) : null;
+      if (!recorded) throw err;
+      return { turn: recorded, closed: false };
+    }
+  }
+
   private async run(
     turnId: UUID,
     input: AdmittedInput,
-    sessionId: string,
-    previousRunner: string | null,
+    /** With the session as admission (or the claim) left it: no second read. */
+    { session, previousRunner, fromQueue }: Extract<Go, { session: SessionRecord }>,
     stream: TurnStream,
   ): Promise<TurnOutcome> {
+    const sessionId = session.id;
     const { runtime, control } = this.deps;
     try {
       if (this.local.get(turnId)?.interruptRequested) return emptyOutcome('interrupted', null, 'Interrupted before it started.');
-      const session = await this.sessions.get(input.accountId, sessionId);
-      stream.emit('turn.started', { turn_id: turnId, session_id: sessionId });
+      // A queued turn's start is news now; an immediate one's went in with its admission.
+      if (fromQueue) stream.emit('turn.started', startedData(turnId, sessionId));
       this.turnLog(turnId).info('turn started');
       // What the SDK's running total already counts: not the turns a fork copied from its source.
       const sdkCostSoFar = session.costUsd - session.inheritedCostUsd;
@@ -398,5 +438,7 @@ async function streamedText(events: EventLog, turnId: string): Promise<string> {
     after = batch.at(-1)!.seq;
   }
 }
+
+const startedData = (turnId: string, sessionId: string) => ({ turn_id: turnId, session_id: sessionId });
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

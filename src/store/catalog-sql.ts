@@ -1,8 +1,8 @@
 import { sql, type Expression, type Kysely, type SqlBool } from 'kysely';
 import type { SessionCursor } from './cursor.js';
 import type { Database } from './schema.js';
-import type { SessionListQuery, TurnOutcome } from './types.js';
-import { ACTIVE_TURN, utcDay } from './values.js';
+import type { SessionListQuery } from './types.js';
+import { ACTIVE_TURN } from './values.js';
 
 /**
  * Catalog statements built once for both backends (see queue-sql.ts for the same idea): SQLite
@@ -50,37 +50,6 @@ export function chunks<T>(items: T[], size = INSERT_CHUNK): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
-}
-
-/**
- * Adds a finished turn to the account's ledger row for its UTC day and model. The increment is
- * done in SQL (`excluded` = the values this insert proposed), so concurrent finishes add up.
- */
-export function addUsageQuery(db: Db, accountId: string, model: string, outcome: TurnOutcome, now: number) {
-  const u = outcome.usage;
-  return db
-    .insertInto('usage_daily')
-    .values({
-      account_id: accountId,
-      day: utcDay(now),
-      model,
-      turns: 1,
-      input_tokens: u.input_tokens,
-      output_tokens: u.output_tokens,
-      cache_read_tokens: u.cache_read_input_tokens,
-      cache_write_tokens: u.cache_creation_input_tokens,
-      cost_usd: outcome.costUsd,
-    })
-    .onConflict((oc) =>
-      oc.columns(['account_id', 'day', 'model']).doUpdateSet((eb) => ({
-        turns: eb(eb.ref('usage_daily.turns'), '+', eb.ref('excluded.turns')).$castTo<number>(),
-        input_tokens: eb(eb.ref('usage_daily.input_tokens'), '+', eb.ref('excluded.input_tokens')).$castTo<number>(),
-        output_tokens: eb(eb.ref('usage_daily.output_tokens'), '+', eb.ref('excluded.output_tokens')).$castTo<number>(),
-        cache_read_tokens: eb(eb.ref('usage_daily.cache_read_tokens'), '+', eb.ref('excluded.cache_read_tokens')).$castTo<number>(),
-        cache_write_tokens: eb(eb.ref('usage_daily.cache_write_tokens'), '+', eb.ref('excluded.cache_write_tokens')).$castTo<number>(),
-        cost_usd: eb(eb.ref('usage_daily.cost_usd'), '+', eb.ref('excluded.cost_usd')),
-      })),
-    );
 }
 
 /** Escapes LIKE's metacharacters so user text matches only itself (used with ESCAPE '\'). */

@@ -1,8 +1,8 @@
 import type { Kysely } from 'kysely';
 import { toInt } from './rows.js';
 import type { Database } from './schema.js';
-import type { ActiveTurn, Admission, LostTurn } from './types.js';
-import { ACTIVE_TURN, newTurnValues } from './values.js';
+import type { ActiveTurn, LostTurn } from './types.js';
+import { ACTIVE_TURN } from './values.js';
 
 /**
  * The statements of the turn queue, built once for both backends: SQLite compiles and runs them
@@ -10,13 +10,6 @@ import { ACTIVE_TURN, newTurnValues } from './values.js';
  * session row. Only how they are run differs.
  */
 type Db = Kysely<Database>;
-
-export const activeTurnsQuery = (db: Db, sessionId: string) =>
-  db
-    .selectFrom('turns')
-    .select(['id', 'status', 'instance_id', 'priority', 'seq'])
-    .where('session_id', '=', sessionId)
-    .where('status', 'in', ACTIVE_TURN);
 
 export function activeFromRows(rows: { id: string; status: string; instance_id: string | null; priority: number | string; seq: number | string }[]): ActiveTurn[] {
   return rows.map((r) => ({
@@ -27,25 +20,6 @@ export function activeFromRows(rows: { id: string; status: string; instance_id: 
     seq: toInt(r.seq),
   }));
 }
-
-/** Turns of the account running now, on every instance. */
-export const accountRunningQuery = (db: Db, accountId: string) =>
-  db
-    .selectFrom('turns')
-    .innerJoin('sessions', 'sessions.id', 'turns.session_id')
-    .select((eb) => eb.fn.countAll<number | string>().as('n'))
-    .where('sessions.account_id', '=', accountId)
-    .where('turns.status', '=', 'running');
-
-export const nextSeqQuery = (db: Db, sessionId: string) =>
-  db.selectFrom('turns').select((eb) => eb.fn.max('seq').as('seq')).where('session_id', '=', sessionId);
-
-export const nextSeq = (row: { seq: number | string | null } | undefined) => (row?.seq == null ? 1 : toInt(row.seq) + 1);
-
-export const insertTurn = (db: Db, a: Admission, seq: number, status: 'running' | 'queued', priority: number, now: number) =>
-  db.insertInto('turns').values(
-    newTurnValues({ id: a.turn.id, sessionId: a.turn.sessionId, prompt: a.turn.prompt, status, instanceId: a.instanceId, priority }, seq, now),
-  );
 
 export const supersedeTurns = (db: Db, ids: string[], message: string, now: number) =>
   db

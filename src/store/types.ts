@@ -1,6 +1,7 @@
 import type { SessionStore } from '@anthropic-ai/claude-agent-sdk';
 import type { Accounts, RetentionStore, UsageLedger } from './account-types.js';
 import type { OpenAiIndex } from './openai-index.js';
+import type { StoreStats } from './stats.js';
 
 export type * from './account-types.js';
 
@@ -179,9 +180,12 @@ export interface Catalog {
   startTurn(turn: NewTurn, now: number): Promise<TurnRecord>;
   /**
    * Writes a turn's outcome and folds its usage/cost into the session totals and into the
-   * account's usage ledger (UTC day of `now`, the outcome's model), in one transaction.
+   * account's usage ledger (UTC day of `now`, the outcome's model), in one transaction — with the
+   * events `events` builds from the finished turn (the stream's last ones, its terminal event),
+   * so a finished turn and the end of its stream commit together. Throws `StoreNotFoundError`
+   * for an unknown turn and `StoreConflictError` for one that is no longer active.
    */
-  finishTurn(turnId: string, outcome: TurnOutcome, now: number): Promise<TurnRecord>;
+  finishTurn(turnId: string, outcome: TurnOutcome, now: number, events?: (turn: TurnRecord) => StoredEvent[]): Promise<TurnRecord>;
   /**
    * Gives a failed turn that has no response text the text its client saw streamed (a crash cut
    * it before its outcome was written); a turn that has text keeps it.
@@ -219,6 +223,8 @@ export interface Admission {
   accountMaxConcurrent: number;
   /** With `newSession`: the account may hold at most this many sessions. */
   maxSessions?: number;
+  /** Logged in the admission's transaction if the turn runs at once (its `turn.started`). */
+  startEvents?: StoredEvent[];
 }
 
 export type AdmissionRefusal =
@@ -233,6 +239,8 @@ export type AdmitResult =
   | {
       ok: true;
       turn: TurnRecord;
+      /** The session as the admission left it: what the run needs (no second read). */
+      session: SessionRecord;
       /** Set when the turn runs at once: the instance that ran the session's previous turn. */
       previousRunner?: string | null;
       /** `if_busy: interrupt`: the running turn to stop. */
@@ -243,7 +251,7 @@ export type AdmitResult =
   | { ok: false; reason: AdmissionRefusal };
 
 export type ClaimResult =
-  | { state: 'claimed'; turn: TurnRecord; previousRunner: string | null }
+  | { state: 'claimed'; turn: TurnRecord; session: SessionRecord; previousRunner: string | null }
   | { state: 'waiting' }
   /** The turn ended before it ran (superseded, or failed because its instance was lost). */
   | { state: 'ended'; turn: TurnRecord };
@@ -317,6 +325,8 @@ export interface Store {
   readonly backend: 'sqlite' | 'postgres';
   /** The migrations opening this store applied (empty when the schema was already current). */
   readonly migrated: string[];
+  /** SQL statements and write transactions run so far (read-only for callers). */
+  readonly stats: Readonly<StoreStats>;
   readonly catalog: Catalog;
   readonly transcripts: TranscriptStore;
   readonly events: EventLog;

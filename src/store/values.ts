@@ -143,21 +143,6 @@ export function newTurnValues(turn: NewTurn, seq: number, now: number): Insertab
   };
 }
 
-export function finishedTurnValues(outcome: TurnOutcome, now: number): Updateable<TurnsTable> {
-  return {
-    status: outcome.status,
-    response_text: outcome.responseText,
-    tool_calls: JSON.stringify(outcome.toolCalls),
-    usage: JSON.stringify(outcome.usage),
-    cost_usd: outcome.costUsd,
-    duration_ms: outcome.durationMs,
-    num_turns: outcome.numTurns,
-    error_code: outcome.errorCode,
-    error_message: outcome.errorMessage,
-    finished_at: now,
-  };
-}
-
 /**
  * The stored subpath for a key: '' is the main transcript. The SDK documents an empty-string
  * subpath as invalid; refusing it keeps a caller bug from silently writing to (or deleting) the

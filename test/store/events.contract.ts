@@ -37,6 +37,15 @@ export function eventLogContract(name: string, factory: () => Promise<{ store: S
       expect(await store.events.read('nope', 0, 10)).toEqual([]);
     });
 
+    it('appends a large batch in one call, and a batch overlapping logged seqs adds only the new ones', async () => {
+      const many = Array.from({ length: 2500 }, (_, i) => ev(i + 1, 'text.delta', { text: `w${i} "q" \\ 🌧` }));
+      await store.events.append('t1', many.slice(0, 10), T0);
+      await store.events.append('t1', many.slice(5), T0);
+      const back = [...(await store.events.read('t1', 0, 2000)), ...(await store.events.read('t1', 2000, 2000))];
+      expect(back).toEqual(many);
+      expect(await store.events.lastSeq('t1')).toBe(2500);
+    });
+
     it('round-trips unicode and nested data', async () => {
       const data = { input: { city: 'São Paulo 🌧', nested: [1, null, { a: 'b' }] }, text: 'line\nbreak' };
       await store.events.append('t1', [ev(1, 'tool.started', data)], T0);

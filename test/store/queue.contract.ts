@@ -55,6 +55,38 @@ export function turnQueueContract(name: string, factory: () => Promise<QueueHarn
       return r;
     };
 
+    it('returns the session as admission left it, and logs startEvents only for a turn that runs at once', async () => {
+      const started = (id: string) => [{ seq: 1, type: 'turn.started', data: { turn_id: id } }];
+      const first = await admitOk('t1', { startEvents: started('t1'), title: 'first title' });
+      expect(first.session).toEqual(await s.catalog.getSession('acc', 's1'));
+      expect(first.session).toMatchObject({ id: 's1', status: 'running', title: 'first title', lastActiveAt: T0 + 1 });
+      expect(await s.events.read('t1', 0, 10)).toEqual(started('t1'));
+      // Refused: nothing logged. Queued: nothing logged either (its start comes when it runs).
+      expect(await s.queue.admit(admission('t2', { startEvents: started('t2') }), T0 + 2)).toEqual({ ok: false, reason: 'busy' });
+      const queued = await admitOk('t3', { ifBusy: 'enqueue', startEvents: started('t3') });
+      expect(queued.turn.status).toBe('queued');
+      expect(await s.events.lastSeq('t3')).toBe(0);
+      await s.catalog.finishTurn('t1', done, T0 + 3);
+      const claim = await s.queue.claim('t3', 'A', T0 + 4);
+      expect(claim.state).toBe('claimed');
+      if (claim.state === 'claimed') expect(claim.session).toEqual(await s.catalog.getSession('acc', 's1'));
+    });
+
+    it('finishes a turn and its stream in one transaction: the events come from the finished turn, and a refused finish logs none', async () => {
+      await admitOk('t1');
+      const turn = await s.catalog.finishTurn('t1', done, T0 + 2, (t) => [
+        { seq: 1, type: 'text.delta', data: { text: 'ok' } },
+        { seq: 2, type: 'turn.finished', data: { status: t.status, seq: t.seq } },
+      ]);
+      expect(await s.events.read('t1', 0, 10)).toEqual([
+        { seq: 1, type: 'text.delta', data: { text: 'ok' } },
+        { seq: 2, type: 'turn.finished', data: { status: 'succeeded', seq: turn.seq } },
+      ]);
+      await expect(s.catalog.finishTurn('t1', done, T0 + 3, () => [{ seq: 3, type: 'x', data: {} }])).rejects.toThrow(/already succeeded/);
+      expect(await s.events.lastSeq('t1')).toBe(2);
+      expect((await s.catalog.getSession('acc', 's1'))!.turnCount).toBe(1);
+    });
+
     it('runs a turn at once on an idle session, and refuses or queues the next by if_busy', async () => {
       const first = await admitOk('t1');
       expect(first.turn).toMatchObject({ id: 't1', status: 'running', seq: 1 });

@@ -125,6 +125,26 @@ export function transcriptStoreContract(name: string, factory: () => Promise<Tra
         E('tag', { tag: i % 2 === 0 ? `tag-${i}` : '' }),
       ];
 
+      it('stay exact when two stores append to one session in turn, and after a delete', async () => {
+        // Each store remembers the summary it wrote last (to skip reading it back): a peer's
+        // write in between must be noticed, never folded over.
+        const peer = await h.openPeer();
+        const writers = [store, peer, store, store, peer, store];
+        for (const [i, w] of writers.entries()) await w.append(KEY, realistic(i));
+        const check = async () => {
+          const loaded = (await store.load(KEY))!;
+          const [summary] = await store.listSessionSummaries('proj');
+          expect(summary).toEqual(foldSessionSummary(undefined, KEY, loaded, { mtime: summary!.mtime }));
+          return summary!;
+        };
+        expect((await check()).data).toMatchObject({ customTitle: 'title 5', gitBranch: 'branch-5' });
+        await peer.delete(KEY);
+        await store.append(KEY, realistic(7));
+        const after = await check();
+        expect(after.data).toMatchObject({ customTitle: 'title 7', gitBranch: 'branch-7' });
+        expect(after.data).not.toHaveProperty('firstPrompt', 'prompt number 0');
+      });
+
       it('agree with foldSessionSummary over everything load returns', async () => {
         for (let i = 0; i < 4; i++) await store.append(KEY, realistic(i));
         await store.append(KEY, realistic(1)); // replays dedupe by uuid; uuid-less entries re-fold

@@ -1,8 +1,11 @@
+import { ADD_USAGE, addUsageParams, APPEND_EVENTS, appendEventsParams, FINISHED_SESSION, finishedSessionParams, FINISH_TURN, finishTurnParams, LOCK_SESSION_OF_TURN, TURN_STATUS } from '../hot-sql.js';
+import { pgAll, pgFirst } from './exec.js';
+import type { SessionRow, TurnRow } from '../rows.js';
+import type { StoredEvent } from '../types.js';
 import { sql, type Insertable, type Kysely, type Transaction } from 'kysely';
 import {
   accountSessionCountQuery,
   accountTurnsQuery,
-  addUsageQuery,
   anyActiveTurnQuery,
   chunks,
   forkableTurnsQuery,
@@ -28,8 +31,8 @@ import type {
   TurnRecord,
 } from '../types.js';
 import {
-  ACTIVE_TURN,
-  finishedTurnValues,
+  
+  
   forkValues,
   keepArchived,
   newSessionValues,
@@ -179,47 +182,29 @@ export class PostgresCatalog implements Catalog {
     await recoverTextQuery(this.#db, turnId, text).execute();
   }
 
-  async finishTurn(turnId: string, outcome: TurnOutcome, now: number): Promise<TurnRecord> {
+  async finishTurn(turnId: string, outcome: TurnOutcome, now: number, events?: (turn: TurnRecord) => StoredEvent[]): Promise<TurnRecord> {
     return this.#db.transaction().execute(async (tx) => {
-      const sessionId = await this.#sessionOfTurn(tx, turnId);
-      const session = await lockSession(tx, sessionId);
-      // Read under the session lock: a concurrent finish of this turn has committed or waits.
-      const current = await tx.selectFrom('turns').select('status').where('id', '=', turnId).executeTakeFirst();
-      if (current === undefined || session === undefined) throw new StoreNotFoundError(`turn ${turnId} not found`);
-      // Finishing twice would count the usage twice; a turn already failed by crash recovery
-      // also lands here.
-      if (!ACTIVE_TURN.includes(current.status)) {
-        throw new StoreConflictError(`turn ${turnId} is already ${current.status}`);
+      // The session row first, as every writer here does; then, under it, a concurrent finish
+      // of this turn has committed or waits, and the session's other turns are settled.
+      const session = await pgFirst<SessionRow>(tx, LOCK_SESSION_OF_TURN, [turnId]);
+      if (session === undefined) throw new StoreNotFoundError(`turn ${turnId} not found`);
+      // Only an active turn finishes: finishing twice would count the usage twice, and a turn
+      // already failed by crash recovery also lands here.
+      const row = await pgFirst<TurnRow>(tx, FINISH_TURN, finishTurnParams(turnId, outcome, now));
+      if (row === undefined) {
+        const current = await pgFirst<{ status: string }>(tx, TURN_STATUS, [turnId]);
+        throw new StoreConflictError(`turn ${turnId} is already ${current?.status ?? 'gone'}`);
       }
-      const row = await tx
-        .updateTable('turns')
-        .set(finishedTurnValues(outcome, now))
-        .where('id', '=', turnId)
-        .returningAll()
-        .executeTakeFirstOrThrow();
-      // A queued turn behind this one keeps the session running.
-      const others = await anyActiveTurnQuery(tx, sessionId).executeTakeFirst();
-      const u = outcome.usage;
-      await tx
-        .updateTable('sessions')
-        .set((eb) => ({
-          status: keepArchived(session.status, others !== undefined ? 'running' : outcome.crashed ? 'crashed' : 'idle'),
-          last_active_at: now,
-          // Incremented in SQL so totals stay exact however many turns finish concurrently.
-          turn_count: eb('turn_count', '+', 1).$castTo<number>(),
-          input_tokens: eb('input_tokens', '+', u.input_tokens).$castTo<number>(),
-          output_tokens: eb('output_tokens', '+', u.output_tokens).$castTo<number>(),
-          cache_read_tokens: eb('cache_read_tokens', '+', u.cache_read_input_tokens).$castTo<number>(),
-          cache_write_tokens: eb('cache_write_tokens', '+', u.cache_creation_input_tokens).$castTo<number>(),
-          cost_usd: eb('cost_usd', '+', outcome.costUsd),
-          ...(outcome.model !== null ? { model: outcome.model } : {}),
-        }))
-        .where('id', '=', sessionId)
-        .execute();
-      // The model the turn ran on: the outcome's, else the session's before this turn.
-      const model = outcome.model ?? session.model ?? 'unknown';
-      await addUsageQuery(tx, session.account_id, model, outcome, now).execute();
-      return turnFromRow(row);
+      const after = (await pgFirst<{ account_id: string; model: string | null }>(
+        tx,
+        FINISHED_SESSION,
+        finishedSessionParams(session.id, outcome, now),
+      ))!;
+      await pgAll(tx, ADD_USAGE, addUsageParams(after.account_id, after.model ?? 'unknown', outcome, now));
+      const turn = turnFromRow(row);
+      const log = events?.(turn) ?? [];
+      if (log.length > 0) await pgAll(tx, APPEND_EVENTS, appendEventsParams(turnId, log, now));
+      return turn;
     });
   }
 

@@ -1,12 +1,10 @@
-import type { Kysely } from 'kysely';
+import { CompiledQuery, type Kysely } from 'kysely';
+import { APPEND_EVENTS, appendEventsParams } from '../hot-sql.js';
 import { toInt } from '../rows.js';
 import type { Database } from '../schema.js';
 import type { EventLog, StoredEvent } from '../types.js';
 
-/** Rows per INSERT: 5 bound values each, far below PostgreSQL's 65,535-parameter limit. */
-const INSERT_CHUNK = 1000;
-
-/** The turn event log on PostgreSQL: one row per event, keyed (turn_id, seq). */
+/** The turn event log on PostgreSQL: one row per event, keyed (turn_id, seq); a batch is one statement. */
 export class PostgresEventLog implements EventLog {
   readonly #db: Kysely<Database>;
 
@@ -16,25 +14,8 @@ export class PostgresEventLog implements EventLog {
 
   async append(turnId: string, events: StoredEvent[], now: number): Promise<void> {
     if (events.length === 0) return;
-    const rows = events.map((e) => ({
-      turn_id: turnId,
-      seq: e.seq,
-      type: e.type,
-      data: JSON.stringify(e.data),
-      created_at: now,
-    }));
-    const insert = async (db: Kysely<Database>): Promise<void> => {
-      for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
-        await db
-          .insertInto('turn_events')
-          .values(rows.slice(i, i + INSERT_CHUNK))
-          .onConflict((oc) => oc.columns(['turn_id', 'seq']).doNothing())
-          .execute();
-      }
-    };
-    // One statement is atomic by itself; only a batch spanning chunks needs a transaction.
-    if (rows.length <= INSERT_CHUNK) await insert(this.#db);
-    else await this.#db.transaction().execute(insert);
+    // One statement (the batch as one JSON parameter): atomic by itself, one round trip.
+    await this.#db.executeQuery(CompiledQuery.raw(APPEND_EVENTS.postgres, appendEventsParams(turnId, events, now)));
   }
 
   async read(turnId: string, afterSeq: number, limit: number): Promise<StoredEvent[]> {

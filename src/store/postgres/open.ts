@@ -2,6 +2,7 @@ import { Kysely, PostgresDialect, sql, CompiledQuery } from 'kysely';
 import pg from 'pg';
 import { MIGRATION_TABLE, migrateToLatest, pendingMigrations } from '../migrations/index.js';
 import type { Database as Schema } from '../schema.js';
+import { isWriteStatement, StoreStats } from '../stats.js';
 import type { Store } from '../types.js';
 import { PostgresAccounts } from './accounts.js';
 import { PostgresBus } from './bus.js';
@@ -35,7 +36,8 @@ export interface PostgresStoreOptions {
  * holds the lock. test/store/postgres.test.ts opens one fresh schema from several stores at once.
  */
 export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Store> {
-  const pool = new pg.Pool({ connectionString: opts.url, max: opts.poolSize ?? 10, Client: TimedClient });
+  const stats = new StoreStats();
+  const pool = new pg.Pool({ connectionString: opts.url, max: opts.poolSize ?? 10, Client: countingClient(stats) });
   // An idle pooled client whose connection drops emits 'error' on the pool; unhandled, that
   // would crash the process. The pool discards the client and the next query reconnects (or
   // fails, which ping() reports), so there is nothing more to do here.
@@ -71,6 +73,7 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Sto
   return {
     backend: 'postgres',
     migrated,
+    stats,
     catalog: new PostgresCatalog(db),
     transcripts: new PostgresTranscriptStore(db),
     events: new PostgresEventLog(db),
@@ -112,6 +115,37 @@ class TimedClient extends pg.Client {
     const base = typeof config === 'string' ? { connectionString: config } : config;
     super({ ...base, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
   }
+}
+
+/**
+ * TimedClient counting into `stats` what it sends (StoreStats): each statement but BEGIN/COMMIT/
+ * ROLLBACK, and each write transaction — a BEGIN, or a writing statement outside one.
+ */
+function countingClient(stats: StoreStats): typeof pg.Client {
+  return class CountingClient extends TimedClient {
+    #inTransaction = false;
+
+    // pg's query() has many overloads; every one takes the statement (text or config) first.
+    override query(...args: unknown[]): never {
+      const first = args[0];
+      const text = typeof first === 'string' ? first : (first as { text?: unknown } | null)?.text;
+      if (typeof text === 'string') this.#count(text);
+      return (super.query as (...a: unknown[]) => never)(...args);
+    }
+
+    #count(text: string): void {
+      const verb = /^\s*(\w+)/.exec(text)?.[1]?.toLowerCase();
+      if (verb === 'begin' || verb === 'start') {
+        this.#inTransaction = true;
+        stats.writeTransactions++;
+      } else if (verb === 'commit' || verb === 'rollback') {
+        this.#inTransaction = false;
+      } else {
+        stats.statements++;
+        if (!this.#inTransaction && isWriteStatement(text)) stats.writeTransactions++;
+      }
+    }
+  } as typeof pg.Client;
 }
 
 /** Creates the schema if missing; two instances starting at once may both try (one loses, fine). */

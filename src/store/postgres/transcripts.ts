@@ -1,11 +1,11 @@
 import {
-  foldSessionSummary,
   type SessionKey,
   type SessionStoreEntry,
   type SessionSummaryEntry,
 } from '@anthropic-ai/claude-agent-sdk';
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { CompiledQuery, sql, type Kysely, type Transaction } from 'kysely';
 import { toInt } from '../rows.js';
+import { nextSummary, SummaryCache, UPDATE_SUMMARY_IF_CURRENT, updateSummaryParams } from '../summary-cache.js';
 import type { Database } from '../schema.js';
 import type { TranscriptStore } from '../types.js';
 import { entryRows, entryValues, insertedEntries, subpathOf } from '../values.js';
@@ -41,6 +41,7 @@ type SessionRef = { projectKey: string; sessionId: string };
 export class PostgresTranscriptStore implements TranscriptStore {
   readonly #db: Kysely<Database>;
   readonly #now: () => number;
+  readonly #summaries = new SummaryCache();
 
   constructor(db: Kysely<Database>, now: () => number = Date.now) {
     this.#db = db;
@@ -53,7 +54,7 @@ export class PostgresTranscriptStore implements TranscriptStore {
     if (entries.length === 0) return;
     const rows = entryRows(entries);
 
-    await this.#db.transaction().execute(async (tx) => {
+    const written = await this.#db.transaction().execute(async (tx): Promise<SessionSummaryEntry | undefined> => {
       await lockSession(tx, key);
       // Taken under the lock so mtimes follow commit order as closely as the clock allows.
       const now = this.#now();
@@ -73,21 +74,26 @@ export class PostgresTranscriptStore implements TranscriptStore {
       }
       if (subpath !== '' || !insertedAny) return;
 
-      const prev = await readSummary(tx, key);
-      const mtime = Math.max(now, (prev?.mtime ?? 0) + 1);
-      const next = foldSessionSummary(
-        prev,
-        { projectKey: key.projectKey, sessionId: key.sessionId },
-        insertedEntries(rows, insertedUuids),
-        { mtime },
-      );
+      const fresh = insertedEntries(rows, insertedUuids);
+      const cached = this.#summaries.get(key);
+      if (cached) {
+        const expected = cached.mtime;
+        const next = nextSummary(cached, key, fresh, now);
+        const updated = await tx.executeQuery(CompiledQuery.raw(UPDATE_SUMMARY_IF_CURRENT.postgres, updateSummaryParams(key, next, expected)));
+        if (Number(updated.numAffectedRows ?? 0) === 1) return next;
+      }
+      const next = nextSummary(await readSummary(tx, key), key, fresh, now);
+      const { mtime } = next;
       const data = JSON.stringify(next.data);
       await tx
         .insertInto('session_summaries')
         .values({ project_key: key.projectKey, session_id: key.sessionId, mtime, data })
         .onConflict((oc) => oc.columns(['project_key', 'session_id']).doUpdateSet({ mtime, data }))
         .execute();
+      return next;
     });
+    // Committed: the next append folds over it without reading it back.
+    if (written) this.#summaries.set(key, written);
   }
 
   async load(key: SessionKey): Promise<SessionStoreEntry[] | null> {
@@ -126,6 +132,7 @@ export class PostgresTranscriptStore implements TranscriptStore {
 
   async delete(key: SessionKey): Promise<void> {
     const subpath = subpathOf(key);
+    if (subpath === '') this.#summaries.forget(key);
     await this.#db.transaction().execute(async (tx) => {
       // Under the append lock, so a delete never interleaves with an append's summary fold.
       await lockSession(tx, key);

@@ -3,18 +3,28 @@ import { StoreNotFoundError } from '../errors.js';
 import { accountSessionCountQuery } from '../catalog-sql.js';
 import { atSessionLimit, decideAdmission, isNext, Refused, runOrder, SUPERSEDED_MESSAGE } from '../queue-policy.js';
 import {
-  accountRunningQuery,
   activeFromRows,
-  activeTurnsQuery,
   idleSessionsWithoutTurns,
-  insertTurn,
   lostTurnFromRow,
   lostTurnsQuery,
-  nextSeq,
-  nextSeqQuery,
   supersedeTurns,
 } from '../queue-sql.js';
-import { toInt, turnFromRow } from '../rows.js';
+import {
+  ACTIVE_TURNS,
+  APPEND_EVENTS,
+  appendEventsParams,
+  activeFromJson,
+  ADMISSION_STATE,
+  admissionStateParams,
+  admittedSessionUpdate,
+  INSERT_TURN,
+  insertTurnParams,
+  SESSION_OF_ACCOUNT,
+  ZERO_USAGE_JSON,
+  type AdmissionState,
+} from '../hot-sql.js';
+import { sessionFromRow, toInt, turnFromRow, type SessionRow, type TurnRow } from '../rows.js';
+import { pgAll, pgFirst } from './exec.js';
 import type { Database } from '../schema.js';
 import {
   StoreConflictError,
@@ -62,40 +72,30 @@ export class PostgresTurnQueue implements TurnQueue {
             .executeTakeFirst();
           if (row === undefined) throw new StoreConflictError(`session ${a.newSession.id} already exists`);
         }
-        const session = await tx
-          .selectFrom('sessions')
-          .select(['status', 'runner_instance'])
-          .where('id', '=', a.turn.sessionId)
-          .where('account_id', '=', a.accountId)
-          .forUpdate()
-          .executeTakeFirst();
+        // The session row, locked: two instances deciding about one session take turns.
+        const session = await pgFirst<SessionRow>(tx, SESSION_OF_ACCOUNT, [a.turn.sessionId, a.accountId]);
         if (session === undefined) throw new Refused('session_not_found');
-        const active = await this.#active(tx, a.turn.sessionId);
-        const accountRunning =
-          active.length === 0 ? toInt((await accountRunningQuery(tx, a.accountId).executeTakeFirst())?.n ?? 0) : 0;
+        const state = (await pgFirst<AdmissionState>(tx, ADMISSION_STATE, admissionStateParams(a)))!;
+        const active = activeFromJson(state.active_turns);
+        const accountRunning = toInt(state.account_running);
         const decision = decideAdmission({ ...a, archived: session.status === 'archived', active, accountRunning });
         if (decision.kind === 'refuse') throw new Refused(decision.reason);
-        const seq = nextSeq(await nextSeqQuery(tx, a.turn.sessionId).executeTakeFirst());
         const runsNow = decision.kind === 'run';
         if (!runsNow && decision.supersede.length > 0) {
           await supersedeTurns(tx, decision.supersede, SUPERSEDED_MESSAGE, now).execute();
         }
-        const row = await insertTurn(tx, a, seq, runsNow ? 'running' : 'queued', runsNow ? 0 : decision.priority, now)
-          .returningAll()
-          .executeTakeFirstOrThrow();
-        await tx
-          .updateTable('sessions')
-          .set((eb) => ({
-            status: keepArchived(session.status as SessionStatus, 'running'),
-            last_active_at: now,
-            title: eb.fn.coalesce('title', eb.val(a.title)),
-            ...(runsNow ? { runner_instance: a.instanceId } : {}),
-          }))
-          .where('id', '=', a.turn.sessionId)
-          .execute();
-        const turn = turnFromRow(row);
-        if (runsNow) return { ok: true, turn, previousRunner: session.runner_instance, interrupt: null, superseded: [] };
-        return { ok: true, turn, interrupt: decision.interrupt, superseded: decision.supersede };
+        const status = runsNow ? 'running' : 'queued';
+        const row = await pgFirst<TurnRow>(
+          tx,
+          INSERT_TURN,
+          insertTurnParams(a.turn, status, ZERO_USAGE_JSON, now, a.instanceId, runsNow ? 0 : decision.priority),
+        );
+        const turn = turnFromRow(row!);
+        const [update, params] = admittedSessionUpdate(a, runsNow, now);
+        const admitted = sessionFromRow((await pgFirst<SessionRow>(tx, update, params))!);
+        if (runsNow && a.startEvents?.length) await pgAll(tx, APPEND_EVENTS, appendEventsParams(a.turn.id, a.startEvents, now));
+        if (runsNow) return { ok: true, turn, session: admitted, previousRunner: session.runner_instance, interrupt: null, superseded: [] };
+        return { ok: true, turn, session: admitted, interrupt: decision.interrupt, superseded: decision.supersede };
       });
     } catch (err) {
       if (err instanceof Refused) return { ok: false, reason: err.reason };
@@ -123,12 +123,13 @@ export class PostgresTurnQueue implements TurnQueue {
         .where('id', '=', turnId)
         .returningAll()
         .executeTakeFirstOrThrow();
-      await tx
+      const claimed = await tx
         .updateTable('sessions')
         .set({ status: keepArchived(session.status as SessionStatus, 'running'), last_active_at: now, runner_instance: instanceId })
         .where('id', '=', turn.sessionId)
-        .execute();
-      return { state: 'claimed', turn: turnFromRow(row), previousRunner: session.runner_instance };
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      return { state: 'claimed', turn: turnFromRow(row), session: sessionFromRow(claimed), previousRunner: session.runner_instance };
     });
   }
 
@@ -183,7 +184,7 @@ export class PostgresTurnQueue implements TurnQueue {
   }
 
   async #active(db: Kysely<Database>, sessionId: string): Promise<ActiveTurn[]> {
-    return activeFromRows(await activeTurnsQuery(db, sessionId).execute());
+    return activeFromRows(await pgAll(db, ACTIVE_TURNS, [sessionId]));
   }
 
   async #turn(tx: Tx, id: string): Promise<TurnRecord> {

@@ -1,8 +1,10 @@
+import { ADD_USAGE, addUsageParams, APPEND_EVENTS, appendEventsParams, FINISHED_SESSION, finishedSessionParams, FINISH_TURN, finishTurnParams, TURN_STATUS } from '../hot-sql.js';
+import type { SessionRow, TurnRow } from '../rows.js';
+import type { StoredEvent } from '../types.js';
 import type { Insertable, Kysely } from 'kysely';
 import {
   accountSessionCountQuery,
   accountTurnsQuery,
-  addUsageQuery,
   anyActiveTurnQuery,
   chunks,
   forkableTurnsQuery,
@@ -28,8 +30,8 @@ import type {
   TurnRecord,
 } from '../types.js';
 import {
-  ACTIVE_TURN,
-  finishedTurnValues,
+  
+  
   forkValues,
   keepArchived,
   newSessionValues,
@@ -167,52 +169,26 @@ export class SqliteCatalog implements Catalog {
     );
   }
 
-  async finishTurn(turnId: string, outcome: TurnOutcome, now: number): Promise<TurnRecord> {
+  async finishTurn(turnId: string, outcome: TurnOutcome, now: number, events?: (turn: TurnRecord) => StoredEvent[]): Promise<TurnRecord> {
     return this.#run.write(() => {
-      const current = this.#run.first(
-        this.#db.selectFrom('turns').select(['session_id', 'status']).where('id', '=', turnId).compile(),
-      );
-      if (current === undefined) throw new StoreNotFoundError(`turn ${turnId} not found`);
-      // Finishing twice would count the usage twice; a turn already failed by crash recovery
-      // also lands here.
-      if (!ACTIVE_TURN.includes(current.status)) {
+      // Only an active turn finishes: finishing twice would count the usage twice, and a turn
+      // already failed by crash recovery also lands here.
+      const row = this.#run.firstOf<TurnRow>(FINISH_TURN, finishTurnParams(turnId, outcome, now));
+      if (row === undefined) {
+        const current = this.#run.firstOf<{ status: string }>(TURN_STATUS, [turnId]);
+        if (current === undefined) throw new StoreNotFoundError(`turn ${turnId} not found`);
         throw new StoreConflictError(`turn ${turnId} is already ${current.status}`);
       }
-      this.#run.run(
-        this.#db
-          .updateTable('turns')
-          .set(finishedTurnValues(outcome, now))
-          .where('id', '=', turnId)
-          .compile(),
-      );
-      const sessionId = current.session_id;
       // The turn's foreign key keeps its session in place.
-      const session = this.#session(sessionId)!;
-      // A queued turn behind this one keeps the session running.
-      const others = this.#run.first(anyActiveTurnQuery(this.#db, sessionId).compile());
-      const u = outcome.usage;
-      this.#run.run(
-        this.#db
-          .updateTable('sessions')
-          .set((eb) => ({
-            status: keepArchived(session.status, others !== undefined ? 'running' : outcome.crashed ? 'crashed' : 'idle'),
-            last_active_at: now,
-            // Incremented in SQL so totals stay exact however many turns finish concurrently.
-            turn_count: eb('turn_count', '+', 1).$castTo<number>(),
-            input_tokens: eb('input_tokens', '+', u.input_tokens).$castTo<number>(),
-            output_tokens: eb('output_tokens', '+', u.output_tokens).$castTo<number>(),
-            cache_read_tokens: eb('cache_read_tokens', '+', u.cache_read_input_tokens).$castTo<number>(),
-            cache_write_tokens: eb('cache_write_tokens', '+', u.cache_creation_input_tokens).$castTo<number>(),
-            cost_usd: eb('cost_usd', '+', outcome.costUsd),
-            ...(outcome.model !== null ? { model: outcome.model } : {}),
-          }))
-          .where('id', '=', sessionId)
-          .compile(),
-      );
-      // The model the turn ran on: the outcome's, else the session's before this turn.
-      const model = outcome.model ?? session.model ?? 'unknown';
-      this.#run.run(addUsageQuery(this.#db, session.account_id, model, outcome, now).compile());
-      return this.#mustGetTurn(turnId);
+      const session = this.#run.firstOf<{ account_id: string; model: string | null }>(
+        FINISHED_SESSION,
+        finishedSessionParams(row.session_id, outcome, now),
+      )!;
+      this.#run.runOf(ADD_USAGE, addUsageParams(session.account_id, session.model ?? 'unknown', outcome, now));
+      const turn = turnFromRow(row);
+      const log = events?.(turn) ?? [];
+      if (log.length > 0) this.#run.runOf(APPEND_EVENTS, appendEventsParams(turnId, log, now));
+      return turn;
     });
   }
 

@@ -1,10 +1,11 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../schema.js';
+import { APPEND_EVENTS, appendEventsParams } from '../hot-sql.js';
 import { toInt } from '../rows.js';
 import type { EventLog, StoredEvent } from '../types.js';
 import type { SqliteRunner } from './runner.js';
 
-/** The turn event log on SQLite: one row per event, keyed (turn_id, seq). */
+/** The turn event log on SQLite: one row per event, keyed (turn_id, seq); a batch is one statement. */
 export class SqliteEventLog implements EventLog {
   readonly #db: Kysely<Database>;
   readonly #run: SqliteRunner;
@@ -16,17 +17,8 @@ export class SqliteEventLog implements EventLog {
 
   async append(turnId: string, events: StoredEvent[], now: number): Promise<void> {
     if (events.length === 0) return;
-    this.#run.write(() => {
-      for (const e of events) {
-        this.#run.run(
-          this.#db
-            .insertInto('turn_events')
-            .values({ turn_id: turnId, seq: e.seq, type: e.type, data: JSON.stringify(e.data), created_at: now })
-            .onConflict((oc) => oc.columns(['turn_id', 'seq']).doNothing())
-            .compile(),
-        );
-      }
-    });
+    // One statement, so one transaction of its own: the whole batch commits or none of it.
+    this.#run.runOf(APPEND_EVENTS, appendEventsParams(turnId, events, now));
   }
 
   async read(turnId: string, afterSeq: number, limit: number): Promise<StoredEvent[]> {

@@ -61,6 +61,7 @@ export async function openSqliteStore(opts: SqliteStoreOptions): Promise<Store> 
   return {
     backend: 'sqlite',
     migrated,
+    stats: runner.stats,
     catalog: new SqliteCatalog(db, runner),
     transcripts: new SqliteTranscriptStore(db, runner),
     events: new SqliteEventLog(db, runner),

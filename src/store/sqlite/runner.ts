@@ -1,5 +1,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { CompiledQuery } from 'kysely';
+import type { Statement } from '../hot-sql.js';
+import { StoreStats } from '../stats.js';
 
 const STATEMENT_CACHE_LIMIT = 256;
 
@@ -16,6 +18,8 @@ const STATEMENT_CACHE_LIMIT = 256;
 export class SqliteRunner {
   readonly #db: BetterSqlite3.Database;
   readonly #statements = new Map<string, BetterSqlite3.Statement>();
+  readonly stats = new StoreStats();
+  #inWrite = false;
 
   constructor(db: BetterSqlite3.Database) {
     this.#db = db;
@@ -33,7 +37,22 @@ export class SqliteRunner {
 
   /** Executes a writing query (without RETURNING) and returns how many rows it changed. */
   run(query: CompiledQuery<unknown>): number {
+    if (!this.#inWrite) this.stats.writeTransactions++;
     return this.#prepare(query.sql).run(...query.parameters).changes;
+  }
+
+  /** `all` of a statement written as SQL text (hot-sql.ts), prepared once. */
+  allOf<R>(s: Statement, params: unknown[]): R[] {
+    return this.#prepare(s.sqlite).all(...params) as R[];
+  }
+
+  firstOf<R>(s: Statement, params: unknown[]): R | undefined {
+    return this.#prepare(s.sqlite).get(...params) as R | undefined;
+  }
+
+  runOf(s: Statement, params: unknown[]): number {
+    if (!this.#inWrite) this.stats.writeTransactions++;
+    return this.#prepare(s.sqlite).run(...params).changes;
   }
 
   /**
@@ -42,10 +61,19 @@ export class SqliteRunner {
    * (SQLITE_BUSY without waiting) when another connection committed in between.
    */
   write<T>(fn: () => T): T {
-    return this.#db.transaction(fn).immediate();
+    // Nested calls join the outer transaction (better-sqlite3 makes them savepoints).
+    if (this.#inWrite) return this.#db.transaction(fn).immediate();
+    this.stats.writeTransactions++;
+    this.#inWrite = true;
+    try {
+      return this.#db.transaction(fn).immediate();
+    } finally {
+      this.#inWrite = false;
+    }
   }
 
   #prepare(sqlText: string): BetterSqlite3.Statement {
+    this.stats.statements++;
     let stmt = this.#statements.get(sqlText);
     if (stmt === undefined) {
       // Multi-row inserts produce one SQL text per row count; a bound keeps that from growing.

@@ -1,11 +1,11 @@
 import {
-  foldSessionSummary,
   type SessionKey,
   type SessionStoreEntry,
   type SessionSummaryEntry,
 } from '@anthropic-ai/claude-agent-sdk';
 import type { Kysely } from 'kysely';
 import { toInt } from '../rows.js';
+import { nextSummary, SummaryCache, UPDATE_SUMMARY_IF_CURRENT, updateSummaryParams } from '../summary-cache.js';
 import type { Database } from '../schema.js';
 import type { TranscriptStore } from '../types.js';
 import { entryRows, entryValues, insertedEntries, subpathOf } from '../values.js';
@@ -32,6 +32,7 @@ export class SqliteTranscriptStore implements TranscriptStore {
   readonly #db: Kysely<Database>;
   readonly #run: SqliteRunner;
   readonly #now: () => number;
+  readonly #summaries = new SummaryCache();
 
   constructor(db: Kysely<Database>, runner: SqliteRunner, now: () => number = Date.now) {
     this.#db = db;
@@ -45,7 +46,7 @@ export class SqliteTranscriptStore implements TranscriptStore {
     if (entries.length === 0) return;
     const rows = entryRows(entries);
 
-    this.#run.write(() => {
+    const written = this.#run.write((): SessionSummaryEntry | undefined => {
       const now = this.#now();
       const insertedUuids = new Set<string>();
       let insertedAny = false;
@@ -65,11 +66,14 @@ export class SqliteTranscriptStore implements TranscriptStore {
       if (subpath !== '' || !insertedAny) return;
 
       const fresh = insertedEntries(rows, insertedUuids);
-      const prev = this.#summary(key);
-      const mtime = Math.max(now, (prev?.mtime ?? 0) + 1);
-      const next = foldSessionSummary(prev, { projectKey: key.projectKey, sessionId: key.sessionId }, fresh, {
-        mtime,
-      });
+      const cached = this.#summaries.get(key);
+      if (cached) {
+        const expected = cached.mtime;
+        const next = nextSummary(cached, key, fresh, now);
+        if (this.#run.runOf(UPDATE_SUMMARY_IF_CURRENT, updateSummaryParams(key, next, expected)) === 1) return next;
+      }
+      const next = nextSummary(this.#summary(key), key, fresh, now);
+      const { mtime } = next;
       const data = JSON.stringify(next.data);
       this.#run.run(
         this.#db
@@ -78,7 +82,10 @@ export class SqliteTranscriptStore implements TranscriptStore {
           .onConflict((oc) => oc.columns(['project_key', 'session_id']).doUpdateSet({ mtime, data }))
           .compile(),
       );
+      return next;
     });
+    // Committed: the next append folds over it without reading it back.
+    if (written) this.#summaries.set(key, written);
   }
 
   async load(key: SessionKey): Promise<SessionStoreEntry[] | null> {
@@ -132,6 +139,7 @@ export class SqliteTranscriptStore implements TranscriptStore {
       return;
     }
     // The main key owns the whole session: every subagent transcript and the summary go with it.
+    this.#summaries.forget(key);
     this.#run.write(() => {
       this.#run.run(entries.compile());
       this.#run.run(

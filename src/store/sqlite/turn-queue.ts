@@ -3,18 +3,26 @@ import { StoreNotFoundError } from '../errors.js';
 import { accountSessionCountQuery } from '../catalog-sql.js';
 import { atSessionLimit, decideAdmission, isNext, Refused, runOrder, SUPERSEDED_MESSAGE } from '../queue-policy.js';
 import {
-  accountRunningQuery,
   activeFromRows,
-  activeTurnsQuery,
   idleSessionsWithoutTurns,
-  insertTurn,
   lostTurnFromRow,
   lostTurnsQuery,
-  nextSeq,
-  nextSeqQuery,
   supersedeTurns,
 } from '../queue-sql.js';
-import { toInt, turnFromRow } from '../rows.js';
+import {
+  ACTIVE_TURNS,
+  APPEND_EVENTS,
+  appendEventsParams,
+  activeFromJson,
+  ADMISSION_SESSION,
+  admissionSessionParams,
+  admittedSessionUpdate,
+  INSERT_TURN,
+  insertTurnParams,
+  ZERO_USAGE_JSON,
+  type AdmissionState,
+} from '../hot-sql.js';
+import { sessionFromRow, toInt, turnFromRow, type SessionRow, type TurnRow } from '../rows.js';
 import type { Database } from '../schema.js';
 import type { ActiveTurn, Admission, AdmitResult, ClaimResult, LostTurn, SessionStatus, TurnQueue, TurnRecord } from '../types.js';
 import { keepArchived, newSessionValues } from '../values.js';
@@ -42,35 +50,25 @@ export class SqliteTurnQueue implements TurnQueue {
           const changed = run.run(db.insertInto('sessions').values(newSessionValues(a.newSession, now)).onConflict((oc) => oc.column('id').doNothing()).compile());
           if (changed === 0) throw new StoreConflictError(`session ${a.newSession.id} already exists`);
         }
-        const session = run.first(
-          db.selectFrom('sessions').select(['status', 'runner_instance']).where('id', '=', a.turn.sessionId).where('account_id', '=', a.accountId).compile(),
-        );
+        const session = run.firstOf<SessionRow & AdmissionState>(ADMISSION_SESSION, admissionSessionParams(a));
         if (session === undefined) throw new Refused('session_not_found');
-        const active = this.#active(a.turn.sessionId);
-        const accountRunning = active.length === 0 ? toInt(run.first(accountRunningQuery(db, a.accountId).compile())?.n ?? 0) : 0;
+        const active = activeFromJson(session.active_turns);
+        const accountRunning = toInt(session.account_running);
         const decision = decideAdmission({ ...a, archived: session.status === 'archived', active, accountRunning });
         if (decision.kind === 'refuse') throw new Refused(decision.reason);
-        const seq = nextSeq(run.first(nextSeqQuery(db, a.turn.sessionId).compile()));
         const runsNow = decision.kind === 'run';
         if (!runsNow && decision.supersede.length > 0) {
           run.run(supersedeTurns(db, decision.supersede, SUPERSEDED_MESSAGE, now).compile());
         }
-        run.run(insertTurn(db, a, seq, runsNow ? 'running' : 'queued', runsNow ? 0 : decision.priority, now).compile());
-        run.run(
-          db
-            .updateTable('sessions')
-            .set((eb) => ({
-              status: keepArchived(session.status as SessionStatus, 'running'),
-              last_active_at: now,
-              title: eb.fn.coalesce('title', eb.val(a.title)),
-              ...(runsNow ? { runner_instance: a.instanceId } : {}),
-            }))
-            .where('id', '=', a.turn.sessionId)
-            .compile(),
+        const status = runsNow ? 'running' : 'queued';
+        const turn = turnFromRow(
+          run.firstOf<TurnRow>(INSERT_TURN, insertTurnParams(a.turn, status, ZERO_USAGE_JSON, now, a.instanceId, runsNow ? 0 : decision.priority))!,
         );
-        const turn = this.#turn(a.turn.id);
-        if (runsNow) return { ok: true, turn, previousRunner: session.runner_instance, interrupt: null, superseded: [] };
-        return { ok: true, turn, interrupt: decision.interrupt, superseded: decision.supersede };
+        const [update, params] = admittedSessionUpdate(a, runsNow, now);
+        const admitted = sessionFromRow(run.firstOf<SessionRow>(update, params)!);
+        if (runsNow && a.startEvents?.length) run.runOf(APPEND_EVENTS, appendEventsParams(a.turn.id, a.startEvents, now));
+        if (runsNow) return { ok: true, turn, session: admitted, previousRunner: session.runner_instance, interrupt: null, superseded: [] };
+        return { ok: true, turn, session: admitted, interrupt: decision.interrupt, superseded: decision.supersede };
       });
     } catch (err) {
       if (err instanceof Refused) return { ok: false, reason: err.reason };
@@ -87,14 +85,16 @@ export class SqliteTurnQueue implements TurnQueue {
         this.#db.selectFrom('sessions').select(['status', 'runner_instance']).where('id', '=', turn.sessionId).compile(),
       );
       this.#run.run(this.#db.updateTable('turns').set({ status: 'running', instance_id: instanceId }).where('id', '=', turnId).compile());
-      this.#run.run(
+      const claimed = this.#run.first(
         this.#db
           .updateTable('sessions')
           .set({ status: keepArchived((session?.status ?? 'idle') as SessionStatus, 'running'), last_active_at: now, runner_instance: instanceId })
           .where('id', '=', turn.sessionId)
+          .returningAll()
           .compile(),
       );
-      return { state: 'claimed', turn: this.#turn(turnId), previousRunner: session?.runner_instance ?? null };
+      if (claimed === undefined) throw new StoreNotFoundError(`session ${turn.sessionId} not found`);
+      return { state: 'claimed', turn: this.#turn(turnId), session: sessionFromRow(claimed), previousRunner: session?.runner_instance ?? null };
     });
   }
 
@@ -143,7 +143,7 @@ export class SqliteTurnQueue implements TurnQueue {
   }
 
   #active(sessionId: string): ActiveTurn[] {
-    return activeFromRows(this.#run.all(activeTurnsQuery(this.#db, sessionId).compile()));
+    return activeFromRows(this.#run.allOf(ACTIVE_TURNS, [sessionId]));
   }
 
   #turn(id: string): TurnRecord {
