@@ -33,7 +33,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The agent runtime: warm and busy sessions, queued turns, memory, spawns and evictions */
+        /**
+         * The agent runtime: warm and busy sessions, queued turns, memory, spawns and evictions (admin)
+         * @description Every account’s activity on this instance, so it needs the admin key (or keyless local mode).
+         */
         get: operations["runtime.get"];
         put?: never;
         post?: never;
@@ -360,7 +363,7 @@ export interface paths {
         };
         /**
          * Attach to a turn’s event stream (again)
-         * @description Replays the events after `Last-Event-ID` (header, or `last_event_id`), then follows the turn live until it ends. After the turn ended, replays it for EVENT_RETENTION.
+         * @description Replays the events after `Last-Event-ID` (header, or `last_event_id`), then follows the turn live until it ends. After the turn ended, replays it for EVENT_RETENTION. A reconnect after the terminal event answers 204 (no content), which tells an EventSource to stop reconnecting.
          */
         get: operations["turns.events"];
         put?: never;
@@ -571,7 +574,7 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        /** @description Liveness and a summary of the instance. */
+        /** @description Liveness and what this instance is (its mode and version). */
         Health: {
             /**
              * @description Always `healthy`: the process answers.
@@ -593,31 +596,6 @@ export interface components {
             model: string;
             /** @description The store backend: `sqlite` or `postgres`. */
             store: string;
-            /** @description Seconds since the server started. */
-            uptime_s: number;
-            /** @description The agent processes of this instance. */
-            runtime: {
-                /** @description Sessions with a live agent process. */
-                warm: number;
-                /** @description Warm sessions running a turn. */
-                busy: number;
-                /** @description Turns waiting behind a running one. */
-                queued: number;
-                /** @description Summed resident memory of the agent processes. */
-                rss_bytes: number;
-                /** @description At most this many warm sessions (MAX_WARM_SESSIONS). */
-                max_warm: number;
-                /** @description Evict idle sessions above this summed memory (POOL_MEMORY_MB). */
-                memory_budget_bytes: number;
-                /** @description Agent processes started since the server started. */
-                spawns: number;
-                /** @description Warm sessions ended, by reason (`capacity`, `memory`, `idle_timeout`, `settings_changed`, …). */
-                evictions: {
-                    [key: string]: number;
-                };
-                /** @description Agent processes that died unexpectedly. */
-                crashes: number;
-            };
             /** @description The sandbox in force. */
             sandbox: components["schemas"]["SandboxStatus"];
         };
@@ -658,6 +636,19 @@ export interface components {
             };
             /** @description Agent processes that died unexpectedly. */
             crashes: number;
+            /** @description Processes one account may hold in use at once (ACCOUNT_MAX_WARM). */
+            account_max_warm: number;
+            /** @description The fair share of the pool, per account holding or waiting for a process. */
+            accounts: {
+                /** @description Account id. */
+                account_id: string;
+                /** @description Processes it holds in use: running a turn or waiting on an approval. */
+                in_use: number;
+                /** @description Its turns waiting for a process (room, or its share). */
+                waiting: number;
+                /** @description What it may hold now: its cap, or an equal split of the pool while others wait. */
+                share: number;
+            }[];
             /** @description The warm sessions (GET /v1/runtime only). */
             sessions?: {
                 /**
@@ -1452,6 +1443,8 @@ export interface components {
                 tool_input?: unknown;
                 /** @description Tool output text; null if it never returned. */
                 tool_result: string | null;
+                /** @description True when the tool failed, or was denied (its result says why). */
+                is_error: boolean;
             }[];
             /** @description True when the turn did not succeed. */
             is_error: boolean;
@@ -1511,6 +1504,8 @@ export interface components {
                     tool_input?: unknown;
                     /** @description Tool output text; null if it never returned. */
                     tool_result: string | null;
+                    /** @description True when the tool failed, or was denied (its result says why). */
+                    is_error: boolean;
                 }[];
                 /** @description Assistant only: true when the turn did not succeed. */
                 is_error?: boolean;
@@ -1960,6 +1955,33 @@ export interface operations {
                     "application/json": components["schemas"]["RuntimeStats"];
                 };
             };
+            /** @description `unauthorized`: No API key was sent (`Authorization: Bearer <key>`).; `invalid_api_key`: The API key is malformed or unknown.; `api_key_revoked`: The API key was revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `forbidden`: The key may not do this: an admin route with an account key, or a session route with the admin key. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `too_many_auth_failures`: Too many failed authentication attempts from this address; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     "system.ready": {
@@ -2020,7 +2042,7 @@ export interface operations {
                     "application/json": components["schemas"]["SessionPage"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input; `validation_error`: The request body, query or a parameter is invalid; `details.issues` says where.; `invalid_cursor`: The pagination cursor is not one this API returned. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2040,6 +2062,15 @@ export interface operations {
             };
             /** @description The key may not do this (`forbidden`) */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `too_many_auth_failures`: Too many failed authentication attempts from this address; see Retry-After. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2071,7 +2102,7 @@ export interface operations {
                     "application/json": components["schemas"]["Session"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input; `invalid_json`: The request body is not valid JSON.; `validation_error`: The request body, query or a parameter is invalid; `details.issues` says where. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2098,7 +2129,25 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The account stores as many sessions as it may (`too_many_sessions`) */
+            /** @description `message_too_large`: The message or request body exceeds the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unsupported_media_type`: A request body was sent without `Content-Type: application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The account stores as many sessions as it may (`too_many_sessions`); `too_many_auth_failures`: Too many failed authentication attempts from this address; see Retry-After. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2130,7 +2179,7 @@ export interface operations {
                     "application/json": components["schemas"]["Session"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input; `invalid_session_id`: A path id is not a UUID. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2166,6 +2215,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description `too_many_auth_failures`: Too many failed authentication attempts from this address; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     "sessions.delete": {
@@ -2187,7 +2245,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Invalid input */
+            /** @description Invalid input; `invalid_json`: The request body is not valid JSON.; `invalid_session_id`: A path id is not a UUID. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2232,6 +2290,33 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description `message_too_large`: The message or request body exceeds the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unsupported_media_type`: A request body was sent without `Content-Type: application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `too_many_auth_failures`: Too many failed authentication attempts from this address; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     "sessions.update": {
@@ -2259,7 +2344,7 @@ export interface operations {
                     "application/json": components["schemas"]["Session"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input; `invalid_json`: The request body is not valid JSON.; `validation_error`: The request body, query or a parameter is invalid; `details.issues` says where.; `invalid_session_id`: A path id is not a UUID. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2304,6 +2389,33 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description `message_too_large`: The message or request body exceeds the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unsupported_media_type`: A request body was sent without `Content-Type: application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `too_many_auth_failures`: Too many failed authentication attempts from this address; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     "messages.list": {
@@ -2327,7 +2439,7 @@ export interface operations {
                     "application/json": components["schemas"]["History"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input; `invalid_session_id`: A path id is not a UUID. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2356,6 +2468,15 @@ export interface operations {
             };
             /** @description No such session (also for another account’s session) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `too_many_auth_failures`: Too many failed authentication attempts from this address; see Retry-After. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2400,7 +2521,7 @@ export interface operations {
                     "application/json": components["schemas"]["TurnAccepted"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input; `invalid_json`: The request body is not valid JSON.; `validation_error`: The request body, query or a parameter is invalid; `details.issues` says where.; `invalid_session_id`: A path id is not a UUID. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2463,7 +2584,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Too many queued (`queue_full`) or running (`too_many_turns`) turns, or a spent budget (`budget_exceeded`, with `resets_at`); see Retry-After */
+            /** @description Too many queued (`queue_full`) or running (`too_many_turns`) turns, or a spent budget (`budget_exceeded`, with `resets_at`); see Retry-After; `too_many_auth_failures`: Too many failed authentication attempts from this address; see Retry-After. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2504,7 +2625,7 @@ export interface operations {
                     "application/json": components["schemas"]["Session"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input; `invalid_json`: The request body is not valid JSON.; `invalid_session_id`: A path id is not a UUID. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2542,6 +2663,33 @@ export interface operations {
             };
             /** @description A turn is running or waiting (`session_busy`) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `message_too_large`: The message or request body exceeds the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unsupported_media_type`: A request body was sent without `Content-Type: application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `too_many_auth_failures`: Too many failed authentication attempts from this address; see Retry-After. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2572,7 +2720,7 @@ export interface operations {
                     "application/json": components["schemas"]["Session"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input; `invalid_json`: The request body is not valid JSON.; `invalid_session_id`: A path id is not a UUID. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2610,6 +2758,33 @@ export interface operations {
             };
             /** @description A turn is running or waiting (`session_busy`) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `message_too_large`: The message or request body exceeds the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unsupported_media_type`: A request body was sent without `Content-Type: application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `too_many_auth_failures`: Too many failed authentication attempts from this address; see Retry-After. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2644,7 +2819,7 @@ export interface operations {
                     "application/json": components["schemas"]["Session"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input; `invalid_json`: The request body is not valid JSON.; `validation_error`: The request body, query or a parameter is invalid; `details.issues` says where.; `invalid_session_id`: A path id is not a UUID. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2680,7 +2855,25 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The account stores as many sessions as it may (`too_many_sessions`) */
+            /** @description `message_too_large`: The message or request body exceeds the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unsupported_media_type`: A request body was sent without `Content-Type: application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The account stores as many sessions as it may (`too_many_sessions`); `too_many_auth_failures`: Too many failed authentication attempts from this address; see Retry-After. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2727,6 +2920,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description `too_many_auth_failures`: Too many failed authentication attempts from this address; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     "account.usage": {
@@ -2752,7 +2954,7 @@ export interface operations {
                     "application/json": components["schemas"]["UsageReport"];
                 };
             };
-            /** @description Invalid range */
+            /** @description Invalid range; `validation_error`: The request body, query or a parameter is invalid; `details.issues` says where. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2772,6 +2974,15 @@ export interface operations {
             };
             /** @description The key may not do this (`forbidden`) */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `too_many_auth_failures`: Too many failed authentication attempts from this address; see Retry-After. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2817,6 +3028,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description `too_many_auth_failures`: Too many failed authentication attempts from this address; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     "admin.accounts.list": {
@@ -2840,16 +3060,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Invalid input */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description No key, or a malformed, unknown or revoked one (`unauthorized`, `invalid_api_key`, `api_key_revoked`) */
+            /** @description `unauthorized`: No API key was sent (`Authorization: Bearer <key>`).; `invalid_api_key`: The API key is malformed or unknown.; `api_key_revoked`: The API key was revoked. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2858,7 +3069,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The key may not do this (`forbidden`) */
+            /** @description `forbidden`: The key may not do this: an admin route with an account key, or a session route with the admin key. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2867,8 +3078,8 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No such account or key */
-            404: {
+            /** @description `too_many_auth_failures`: Too many failed authentication attempts from this address; see Retry-After. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2900,7 +3111,7 @@ export interface operations {
                     "application/json": components["schemas"]["Account"];
                 };
             };
-            /** @description Invalid input */
+            /** @description `invalid_json`: The request body is not valid JSON.; `validation_error`: The request body, query or a parameter is invalid; `details.issues` says where. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2909,7 +3120,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No key, or a malformed, unknown or revoked one (`unauthorized`, `invalid_api_key`, `api_key_revoked`) */
+            /** @description `unauthorized`: No API key was sent (`Authorization: Bearer <key>`).; `invalid_api_key`: The API key is malformed or unknown.; `api_key_revoked`: The API key was revoked. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2918,7 +3129,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The key may not do this (`forbidden`) */
+            /** @description `forbidden`: The key may not do this: an admin route with an account key, or a session route with the admin key. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2927,8 +3138,8 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No such account or key */
-            404: {
+            /** @description `conflict`: A unique value (e.g. an account name) is already taken. */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2936,8 +3147,26 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The name is taken (`conflict`) */
-            409: {
+            /** @description `message_too_large`: The message or request body exceeds the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unsupported_media_type`: A request body was sent without `Content-Type: application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `too_many_auth_failures`: Too many failed authentication attempts from this address; see Retry-After. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2968,7 +3197,7 @@ export interface operations {
                     "application/json": components["schemas"]["Account"];
                 };
             };
-            /** @description Invalid input */
+            /** @description `validation_error`: The request body, query or a parameter is invalid; `details.issues` says where. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2977,7 +3206,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No key, or a malformed, unknown or revoked one (`unauthorized`, `invalid_api_key`, `api_key_revoked`) */
+            /** @description `unauthorized`: No API key was sent (`Authorization: Bearer <key>`).; `invalid_api_key`: The API key is malformed or unknown.; `api_key_revoked`: The API key was revoked. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2986,7 +3215,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The key may not do this (`forbidden`) */
+            /** @description `forbidden`: The key may not do this: an admin route with an account key, or a session route with the admin key. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2995,8 +3224,17 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No such account or key */
+            /** @description `account_not_found`: No account with this id. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `too_many_auth_failures`: Too many failed authentication attempts from this address; see Retry-After. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3031,7 +3269,7 @@ export interface operations {
                     "application/json": components["schemas"]["Account"];
                 };
             };
-            /** @description Invalid input */
+            /** @description `invalid_json`: The request body is not valid JSON.; `validation_error`: The request body, query or a parameter is invalid; `details.issues` says where. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3040,7 +3278,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No key, or a malformed, unknown or revoked one (`unauthorized`, `invalid_api_key`, `api_key_revoked`) */
+            /** @description `unauthorized`: No API key was sent (`Authorization: Bearer <key>`).; `invalid_api_key`: The API key is malformed or unknown.; `api_key_revoked`: The API key was revoked. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3049,7 +3287,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The key may not do this (`forbidden`) */
+            /** @description `forbidden`: The key may not do this: an admin route with an account key, or a session route with the admin key. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3058,7 +3296,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No such account or key */
+            /** @description `account_not_found`: No account with this id. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3067,8 +3305,35 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The name is taken (`conflict`) */
+            /** @description `conflict`: A unique value (e.g. an account name) is already taken. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `message_too_large`: The message or request body exceeds the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unsupported_media_type`: A request body was sent without `Content-Type: application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `too_many_auth_failures`: Too many failed authentication attempts from this address; see Retry-After. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3102,7 +3367,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Invalid input */
+            /** @description `validation_error`: The request body, query or a parameter is invalid; `details.issues` says where. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3111,7 +3376,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No key, or a malformed, unknown or revoked one (`unauthorized`, `invalid_api_key`, `api_key_revoked`) */
+            /** @description `unauthorized`: No API key was sent (`Authorization: Bearer <key>`).; `invalid_api_key`: The API key is malformed or unknown.; `api_key_revoked`: The API key was revoked. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3120,7 +3385,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The key may not do this (`forbidden`) */
+            /** @description `forbidden`: The key may not do this: an admin route with an account key, or a session route with the admin key. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3129,8 +3394,17 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No such account or key */
+            /** @description `account_not_found`: No account with this id. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `too_many_auth_failures`: Too many failed authentication attempts from this address; see Retry-After. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3165,7 +3439,7 @@ export interface operations {
                     "application/json": components["schemas"]["CreatedApiKey"];
                 };
             };
-            /** @description Invalid input */
+            /** @description `invalid_json`: The request body is not valid JSON.; `validation_error`: The request body, query or a parameter is invalid; `details.issues` says where. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3174,7 +3448,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No key, or a malformed, unknown or revoked one (`unauthorized`, `invalid_api_key`, `api_key_revoked`) */
+            /** @description `unauthorized`: No API key was sent (`Authorization: Bearer <key>`).; `invalid_api_key`: The API key is malformed or unknown.; `api_key_revoked`: The API key was revoked. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3183,7 +3457,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The key may not do this (`forbidden`) */
+            /** @description `forbidden`: The key may not do this: an admin route with an account key, or a session route with the admin key. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3192,8 +3466,35 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No such account or key */
+            /** @description `account_not_found`: No account with this id. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `message_too_large`: The message or request body exceeds the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unsupported_media_type`: A request body was sent without `Content-Type: application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `too_many_auth_failures`: Too many failed authentication attempts from this address; see Retry-After. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3226,7 +3527,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiKey"];
                 };
             };
-            /** @description Invalid input */
+            /** @description `invalid_json`: The request body is not valid JSON.; `validation_error`: The request body, query or a parameter is invalid; `details.issues` says where. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3235,7 +3536,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No key, or a malformed, unknown or revoked one (`unauthorized`, `invalid_api_key`, `api_key_revoked`) */
+            /** @description `unauthorized`: No API key was sent (`Authorization: Bearer <key>`).; `invalid_api_key`: The API key is malformed or unknown.; `api_key_revoked`: The API key was revoked. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3244,7 +3545,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The key may not do this (`forbidden`) */
+            /** @description `forbidden`: The key may not do this: an admin route with an account key, or a session route with the admin key. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3253,8 +3554,35 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No such account or key */
+            /** @description `account_not_found`: No account with this id.; `api_key_not_found`: No API key with this id in the account. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `message_too_large`: The message or request body exceeds the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unsupported_media_type`: A request body was sent without `Content-Type: application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `too_many_auth_failures`: Too many failed authentication attempts from this address; see Retry-After. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3289,7 +3617,7 @@ export interface operations {
                     "application/json": components["schemas"]["UsageReport"];
                 };
             };
-            /** @description Invalid input */
+            /** @description `validation_error`: The request body, query or a parameter is invalid; `details.issues` says where. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3298,7 +3626,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No key, or a malformed, unknown or revoked one (`unauthorized`, `invalid_api_key`, `api_key_revoked`) */
+            /** @description `unauthorized`: No API key was sent (`Authorization: Bearer <key>`).; `invalid_api_key`: The API key is malformed or unknown.; `api_key_revoked`: The API key was revoked. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3307,7 +3635,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The key may not do this (`forbidden`) */
+            /** @description `forbidden`: The key may not do this: an admin route with an account key, or a session route with the admin key. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3316,8 +3644,8 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No such account or key */
-            404: {
+            /** @description `too_many_auth_failures`: Too many failed authentication attempts from this address; see Retry-After. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3349,7 +3677,7 @@ export interface operations {
                     "application/json": components["schemas"]["PurgeReport"];
                 };
             };
-            /** @description Invalid input */
+            /** @description `invalid_json`: The request body is not valid JSON.; `validation_error`: The request body, query or a parameter is invalid; `details.issues` says where. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3358,7 +3686,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No key, or a malformed, unknown or revoked one (`unauthorized`, `invalid_api_key`, `api_key_revoked`) */
+            /** @description `unauthorized`: No API key was sent (`Authorization: Bearer <key>`).; `invalid_api_key`: The API key is malformed or unknown.; `api_key_revoked`: The API key was revoked. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3367,7 +3695,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The key may not do this (`forbidden`) */
+            /** @description `forbidden`: The key may not do this: an admin route with an account key, or a session route with the admin key. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3376,8 +3704,26 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No such account or key */
-            404: {
+            /** @description `message_too_large`: The message or request body exceeds the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unsupported_media_type`: A request body was sent without `Content-Type: application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `too_many_auth_failures`: Too many failed authentication attempts from this address; see Retry-After. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3405,16 +3751,7 @@ export interface operations {
                     "application/json": components["schemas"]["StorageStats"];
                 };
             };
-            /** @description Invalid input */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description No key, or a malformed, unknown or revoked one (`unauthorized`, `invalid_api_key`, `api_key_revoked`) */
+            /** @description `unauthorized`: No API key was sent (`Authorization: Bearer <key>`).; `invalid_api_key`: The API key is malformed or unknown.; `api_key_revoked`: The API key was revoked. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3423,7 +3760,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The key may not do this (`forbidden`) */
+            /** @description `forbidden`: The key may not do this: an admin route with an account key, or a session route with the admin key. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3432,8 +3769,8 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No such account or key */
-            404: {
+            /** @description `too_many_auth_failures`: Too many failed authentication attempts from this address; see Retry-After. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3446,8 +3783,8 @@ export interface operations {
     "turns.events": {
         parameters: {
             query?: {
-                /** @description Same as the Last-Event-ID header. */
-                last_event_id?: number | null;
+                /** @description Same as the Last-Event-ID header (which wins): the id of the last event seen, a decimal number. */
+                last_event_id?: string;
             };
             header?: never;
             path: {
@@ -3469,7 +3806,14 @@ export interface operations {
                     "text/event-stream": components["schemas"]["StreamEvent"];
                 };
             };
-            /** @description Invalid input */
+            /** @description The client has seen the terminal event already: nothing more will come */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input; `invalid_session_id`: A path id is not a UUID.; `validation_error`: The request body, query or a parameter is invalid; `details.issues` says where. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3514,6 +3858,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description `too_many_auth_failures`: Too many failed authentication attempts from this address; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     "turns.get": {
@@ -3539,7 +3892,7 @@ export interface operations {
                     "application/json": components["schemas"]["Turn"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input; `invalid_session_id`: A path id is not a UUID.; `validation_error`: The request body, query or a parameter is invalid; `details.issues` says where. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3568,6 +3921,15 @@ export interface operations {
             };
             /** @description No such session (also for another account’s session) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `too_many_auth_failures`: Too many failed authentication attempts from this address; see Retry-After. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3598,7 +3960,7 @@ export interface operations {
                     "application/json": components["schemas"]["InterruptResult"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input; `invalid_json`: The request body is not valid JSON.; `invalid_session_id`: A path id is not a UUID. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3627,6 +3989,42 @@ export interface operations {
             };
             /** @description No such session (also for another account’s session) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `message_too_large`: The message or request body exceeds the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unsupported_media_type`: A request body was sent without `Content-Type: application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `too_many_auth_failures`: Too many failed authentication attempts from this address; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `instance_unreachable`: The instance running the turn did not answer; try again shortly. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3669,7 +4067,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input; `invalid_json`: The request body is not valid JSON.; `validation_error`: The request body, query or a parameter is invalid; `details.issues` says where.; `invalid_session_id`: A path id is not a UUID. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3705,6 +4103,42 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description `message_too_large`: The message or request body exceeds the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unsupported_media_type`: A request body was sent without `Content-Type: application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `too_many_auth_failures`: Too many failed authentication attempts from this address; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `instance_unreachable`: The instance running the turn did not answer; try again shortly. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     "seed.chat": {
@@ -3729,7 +4163,7 @@ export interface operations {
                     "application/json": components["schemas"]["ChatResponse"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input; `invalid_json`: The request body is not valid JSON.; `validation_error`: The request body, query or a parameter is invalid; `details.issues` says where. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3774,7 +4208,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Message too large */
+            /** @description Message too large; `message_too_large`: The message or request body exceeds the size limit. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -3783,8 +4217,26 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Too many turns */
+            /** @description `unsupported_media_type`: A request body was sent without `Content-Type: application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many turns; `too_many_auth_failures`: Too many failed authentication attempts from this address; see Retry-After. */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `shutting_down`: The instance is draining and takes no new turns; retry on another. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3815,7 +4267,7 @@ export interface operations {
                     "application/json": components["schemas"]["SeedSession"];
                 };
             };
-            /** @description Malformed id */
+            /** @description Malformed id; `invalid_session_id`: A path id is not a UUID. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3844,6 +4296,15 @@ export interface operations {
             };
             /** @description No such session */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `too_many_auth_failures`: Too many failed authentication attempts from this address; see Retry-After. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3880,7 +4341,7 @@ export interface operations {
                     "application/json": components["schemas"]["OpenAIError"];
                 };
             };
-            /** @description No key, or a malformed, unknown or revoked one */
+            /** @description No key, or a malformed, unknown or revoked one; `unauthorized`: No API key was sent (`Authorization: Bearer <key>`).; `invalid_api_key`: The API key is malformed or unknown.; `api_key_revoked`: The API key was revoked. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3889,7 +4350,7 @@ export interface operations {
                     "application/json": components["schemas"]["OpenAIError"];
                 };
             };
-            /** @description The admin key owns no sessions */
+            /** @description The admin key owns no sessions; `forbidden`: The key may not do this: an admin route with an account key, or a session route with the admin key. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3900,6 +4361,15 @@ export interface operations {
             };
             /** @description No such model, response or session */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIError"];
+                };
+            };
+            /** @description `too_many_auth_failures`: Too many failed authentication attempts from this address; see Retry-After. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3930,7 +4400,7 @@ export interface operations {
                     "application/json": components["schemas"]["OpenAIModel"];
                 };
             };
-            /** @description Invalid or unsupported input; `param` names the field */
+            /** @description Invalid or unsupported input; `param` names the field; `validation_error`: The request body, query or a parameter is invalid; `details.issues` says where. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3939,7 +4409,7 @@ export interface operations {
                     "application/json": components["schemas"]["OpenAIError"];
                 };
             };
-            /** @description No key, or a malformed, unknown or revoked one */
+            /** @description No key, or a malformed, unknown or revoked one; `unauthorized`: No API key was sent (`Authorization: Bearer <key>`).; `invalid_api_key`: The API key is malformed or unknown.; `api_key_revoked`: The API key was revoked. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3948,7 +4418,7 @@ export interface operations {
                     "application/json": components["schemas"]["OpenAIError"];
                 };
             };
-            /** @description The admin key owns no sessions */
+            /** @description The admin key owns no sessions; `forbidden`: The key may not do this: an admin route with an account key, or a session route with the admin key. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3959,6 +4429,15 @@ export interface operations {
             };
             /** @description No such model, response or session */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIError"];
+                };
+            };
+            /** @description `too_many_auth_failures`: Too many failed authentication attempts from this address; see Retry-After. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3994,7 +4473,7 @@ export interface operations {
                     "text/event-stream": string;
                 };
             };
-            /** @description Invalid or unsupported input; `param` names the field */
+            /** @description Invalid or unsupported input; `param` names the field; `invalid_json`: The request body is not valid JSON.; `validation_error`: The request body, query or a parameter is invalid; `details.issues` says where. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4003,7 +4482,7 @@ export interface operations {
                     "application/json": components["schemas"]["OpenAIError"];
                 };
             };
-            /** @description No key, or a malformed, unknown or revoked one */
+            /** @description No key, or a malformed, unknown or revoked one; `unauthorized`: No API key was sent (`Authorization: Bearer <key>`).; `invalid_api_key`: The API key is malformed or unknown.; `api_key_revoked`: The API key was revoked. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4012,7 +4491,7 @@ export interface operations {
                     "application/json": components["schemas"]["OpenAIError"];
                 };
             };
-            /** @description The admin key owns no sessions */
+            /** @description The admin key owns no sessions; `forbidden`: The key may not do this: an admin route with an account key, or a session route with the admin key. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4039,7 +4518,25 @@ export interface operations {
                     "application/json": components["schemas"]["OpenAIError"];
                 };
             };
-            /** @description A spent budget (`budget_exceeded`) or too many turns */
+            /** @description `message_too_large`: The message or request body exceeds the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIError"];
+                };
+            };
+            /** @description `unsupported_media_type`: A request body was sent without `Content-Type: application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIError"];
+                };
+            };
+            /** @description A spent budget (`budget_exceeded`) or too many turns; `too_many_auth_failures`: Too many failed authentication attempts from this address; see Retry-After. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -4085,7 +4582,7 @@ export interface operations {
                     "text/event-stream": string;
                 };
             };
-            /** @description Invalid or unsupported input; `param` names the field */
+            /** @description Invalid or unsupported input; `param` names the field; `invalid_json`: The request body is not valid JSON.; `validation_error`: The request body, query or a parameter is invalid; `details.issues` says where. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4094,7 +4591,7 @@ export interface operations {
                     "application/json": components["schemas"]["OpenAIError"];
                 };
             };
-            /** @description No key, or a malformed, unknown or revoked one */
+            /** @description No key, or a malformed, unknown or revoked one; `unauthorized`: No API key was sent (`Authorization: Bearer <key>`).; `invalid_api_key`: The API key is malformed or unknown.; `api_key_revoked`: The API key was revoked. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4103,7 +4600,7 @@ export interface operations {
                     "application/json": components["schemas"]["OpenAIError"];
                 };
             };
-            /** @description The admin key owns no sessions */
+            /** @description The admin key owns no sessions; `forbidden`: The key may not do this: an admin route with an account key, or a session route with the admin key. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4130,7 +4627,25 @@ export interface operations {
                     "application/json": components["schemas"]["OpenAIError"];
                 };
             };
-            /** @description A spent budget (`budget_exceeded`) or too many turns */
+            /** @description `message_too_large`: The message or request body exceeds the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIError"];
+                };
+            };
+            /** @description `unsupported_media_type`: A request body was sent without `Content-Type: application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIError"];
+                };
+            };
+            /** @description A spent budget (`budget_exceeded`) or too many turns; `too_many_auth_failures`: Too many failed authentication attempts from this address; see Retry-After. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -4168,7 +4683,7 @@ export interface operations {
                     "text/event-stream": string;
                 };
             };
-            /** @description Invalid or unsupported input; `param` names the field */
+            /** @description Invalid or unsupported input; `param` names the field; `invalid_session_id`: A path id is not a UUID.; `validation_error`: The request body, query or a parameter is invalid; `details.issues` says where. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4177,7 +4692,7 @@ export interface operations {
                     "application/json": components["schemas"]["OpenAIError"];
                 };
             };
-            /** @description No key, or a malformed, unknown or revoked one */
+            /** @description No key, or a malformed, unknown or revoked one; `unauthorized`: No API key was sent (`Authorization: Bearer <key>`).; `invalid_api_key`: The API key is malformed or unknown.; `api_key_revoked`: The API key was revoked. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4186,7 +4701,7 @@ export interface operations {
                     "application/json": components["schemas"]["OpenAIError"];
                 };
             };
-            /** @description The admin key owns no sessions */
+            /** @description The admin key owns no sessions; `forbidden`: The key may not do this: an admin route with an account key, or a session route with the admin key. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4197,6 +4712,15 @@ export interface operations {
             };
             /** @description No such model, response or session */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIError"];
+                };
+            };
+            /** @description `too_many_auth_failures`: Too many failed authentication attempts from this address; see Retry-After. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4227,7 +4751,7 @@ export interface operations {
                     "application/json": components["schemas"]["OpenAIResponse"];
                 };
             };
-            /** @description Invalid or unsupported input; `param` names the field */
+            /** @description Invalid or unsupported input; `param` names the field; `invalid_json`: The request body is not valid JSON.; `invalid_session_id`: A path id is not a UUID. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4236,7 +4760,7 @@ export interface operations {
                     "application/json": components["schemas"]["OpenAIError"];
                 };
             };
-            /** @description No key, or a malformed, unknown or revoked one */
+            /** @description No key, or a malformed, unknown or revoked one; `unauthorized`: No API key was sent (`Authorization: Bearer <key>`).; `invalid_api_key`: The API key is malformed or unknown.; `api_key_revoked`: The API key was revoked. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4245,7 +4769,7 @@ export interface operations {
                     "application/json": components["schemas"]["OpenAIError"];
                 };
             };
-            /** @description The admin key owns no sessions */
+            /** @description The admin key owns no sessions; `forbidden`: The key may not do this: an admin route with an account key, or a session route with the admin key. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4256,6 +4780,33 @@ export interface operations {
             };
             /** @description No such model, response or session */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIError"];
+                };
+            };
+            /** @description `message_too_large`: The message or request body exceeds the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIError"];
+                };
+            };
+            /** @description `unsupported_media_type`: A request body was sent without `Content-Type: application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIError"];
+                };
+            };
+            /** @description `too_many_auth_failures`: Too many failed authentication attempts from this address; see Retry-After. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
