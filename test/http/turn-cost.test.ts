@@ -25,29 +25,44 @@ describe('store cost of a warm turn', () => {
     };
   };
 
-  it('a warm turn runs ≤ 10 statements (PostgreSQL: ≤ 22) in ≤ 3 write transactions (PostgreSQL: ≤ 5) besides its event batches, and its stream stays whole', async () => {
+  /**
+   * The counters once the store has been quiet for 300 ms (at most 15 s): the SDK mirrors the
+   * transcript just after the answer, later on a loaded machine, and those writes belong to the
+   * turn that caused them, not to the next one.
+   */
+  const settled = async () => {
+    let last = await counters();
+    for (const end = Date.now() + 15_000; Date.now() < end; ) {
+      await new Promise((r) => setTimeout(r, 300));
+      const now = await counters();
+      if (now.statements === last.statements) return now;
+      last = now;
+    }
+    return last;
+  };
+
+  it('a warm turn runs ≤ 12 statements (PostgreSQL: ≤ 24) in ≤ 4 write transactions (PostgreSQL: ≤ 5) besides its event batches, and its stream stays whole', async () => {
     // PostgreSQL's count also holds its locks (advisory, FOR UPDATE), a NOTIFY per event batch
     // and whatever the instance's heartbeat, lost-turn sweep or a new pooled connection ran
     // meanwhile: a looser bound, there as a guard against the old ~28 plus batches.
-    // Measured with the event log's linger: SQLite 10 statements in 3 transactions every time,
-    // PostgreSQL 18–20 in 3–5.
+    // Measured once the store is quiet, with the event log's linger and the gateway's ledger row
+    // (one statement and transaction per model call): SQLite 11–12 statements in 4 transactions,
+    // PostgreSQL 18–23 in 4. Issue 14's target is 10 in 3: the SDK's two transcript appends per
+    // turn, each its own transaction, are what is left to fold in.
     const pg = t.server.store.backend === 'postgres';
-    const maxStatements = pg ? 22 : 10;
+    const maxStatements = pg ? 24 : 12;
     const created = await t.json('POST', '/v1/sessions', { title: 'cost' });
     const id = created.body.id as string;
     expect((await t.json('POST', `/v1/sessions/${id}/messages`, { message: 'warm-up' })).status).toBe(200);
     for (let i = 0; i < 3; i++) {
-      // The SDK mirrors the transcript just after the answer: let the last turn's writes land.
-      await new Promise((r) => setTimeout(r, 500));
-      const before = await counters();
+      const before = await settled();
       const turn = await t.json('POST', `/v1/sessions/${id}/messages`, { message: `hello ${i}` });
       expect(turn.status).toBe(200);
-      await new Promise((r) => setTimeout(r, 500));
-      const after = await counters();
+      const after = await settled();
       const batches = after.eventBatches - before.eventBatches;
       // Each scrape is a request too: nothing of it touches the store.
       expect(after.statements - before.statements - batches, 'statements').toBeLessThanOrEqual(maxStatements);
-      expect(after.transactions - before.transactions - batches, 'write transactions').toBeLessThanOrEqual(pg ? 5 : 3);
+      expect(after.transactions - before.transactions - batches, 'write transactions').toBeLessThanOrEqual(pg ? 5 : 4);
       // Fewer writes, nothing lost: the log holds turn.started … turn.finished, numbered 1, 2, …
       const events = await t.server.store.events.read(turn.body.id, 0, 1000);
       expect(events.map((e) => e.seq)).toEqual(events.map((_, k) => k + 1));
