@@ -4,7 +4,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { Logger } from 'pino';
 import { DomainError } from '../errors.js';
 import { isOpenAiPath, toOpenAiError } from '../openai/errors.js';
-import { InvalidCursorError, StoreNotFoundError } from '../store/errors.js';
+import { InvalidCursorError, StoreNotFoundError, UnstorableTextError } from '../store/errors.js';
 import { StoreConflictError } from '../store/types.js';
 
 /**
@@ -88,6 +88,7 @@ export function errorJson(c: Context, code: string, message: string, details?: R
 export function toErrorResponse(err: unknown, c: Context, log: Logger) {
   if (err instanceof DomainError) return errorJson(c, err.code, err.message, err.details);
   if (err instanceof InvalidCursorError) return errorJson(c, 'invalid_cursor', err.message);
+  if (err instanceof UnstorableTextError) return errorJson(c, 'validation_error', 'Text values may not contain NUL characters (U+0000).');
   if (err instanceof StoreConflictError) return errorJson(c, 'conflict', err.message);
   // A row vanished between our check and the write (e.g. deleted mid-turn).
   if (err instanceof StoreNotFoundError) return errorJson(c, 'not_found', err.message);

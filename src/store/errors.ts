@@ -26,3 +26,15 @@ export class SessionLimitError extends Error {
     this.name = 'SessionLimitError';
   }
 }
+
+/**
+ * A text value the backend cannot hold: PostgreSQL refuses NUL (U+0000) in text and jsonb, where
+ * SQLite stores it. Raised instead of the driver's own error so the caller gets a clear refusal;
+ * the statement's transaction is rolled back, so nothing is half-written.
+ */
+export class UnstorableTextError extends Error {
+  constructor(cause: unknown) {
+    super('text values may not contain NUL characters (U+0000)', { cause });
+    this.name = 'UnstorableTextError';
+  }
+}

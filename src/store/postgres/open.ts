@@ -2,6 +2,7 @@ import { Kysely, PostgresDialect, sql, CompiledQuery } from 'kysely';
 import pg from 'pg';
 import { MIGRATION_TABLE, migrateToLatest, pendingMigrations } from '../migrations/index.js';
 import type { Database as Schema } from '../schema.js';
+import { UnstorableTextError } from '../errors.js';
 import { isWriteStatement, StoreStats } from '../stats.js';
 import type { Store } from '../types.js';
 import { PostgresAccounts } from './accounts.js';
@@ -130,7 +131,8 @@ function countingClient(stats: StoreStats): typeof pg.Client {
       const first = args[0];
       const text = typeof first === 'string' ? first : (first as { text?: unknown } | null)?.text;
       if (typeof text === 'string') this.#count(text);
-      return (super.query as (...a: unknown[]) => never)(...args);
+      const result = (super.query as (...a: unknown[]) => unknown)(...args);
+      return (isPromise(result) ? result.catch(unstorable) : result) as never;
     }
 
     #count(text: string): void {
@@ -146,6 +148,17 @@ function countingClient(stats: StoreStats): typeof pg.Client {
       }
     }
   } as typeof pg.Client;
+}
+
+function isPromise(v: unknown): v is Promise<unknown> {
+  return typeof (v as { then?: unknown } | null)?.then === 'function';
+}
+
+/** character_not_in_repertoire (NUL in text) and untranslatable_character (\u0000 in jsonb). */
+const UNSTORABLE_TEXT = new Set(['22021', '22P05']);
+
+function unstorable(err: unknown): never {
+  throw UNSTORABLE_TEXT.has((err as { code?: string } | null)?.code ?? '') ? new UnstorableTextError(err) : err;
 }
 
 /** Creates the schema if missing; two instances starting at once may both try (one loses, fine). */
