@@ -108,6 +108,17 @@ function parseRange(header: string | undefined, size: number): { start: number; 
   return { start, end };
 }
 
+/** Types hono's table lacks that agents often write; text is UTF-8 unless said otherwise. */
+const EXTRA_TYPES: Record<string, string> = {
+  md: 'text/markdown; charset=utf-8',
+  ts: 'text/plain; charset=utf-8',
+  py: 'text/x-python; charset=utf-8',
+  log: 'text/plain; charset=utf-8',
+  yaml: 'application/yaml',
+  yml: 'application/yaml',
+};
+const contentTypeOf = (rel: string) => EXTRA_TYPES[rel.slice(rel.lastIndexOf('.') + 1).toLowerCase()] ?? getMimeType(rel) ?? 'application/octet-stream';
+
 const contentDisposition = (rel: string) => {
   const name = rel.slice(rel.lastIndexOf('/') + 1);
   const ascii = name.replace(/[^\x20-\x7e]|["\\]/g, '_');
@@ -148,9 +159,12 @@ export function registerFileRoutes(app: ApiApp, files: FilesService): void {
       c.header('Accept-Ranges', 'bytes');
       c.header('Last-Modified', new Date(entry.modifiedAt).toUTCString());
       if (c.req.header('if-none-match')?.split(',').some((v) => v.trim() === etag)) return c.body(null, 304);
-      c.header('Content-Type', getMimeType(entry.path) ?? 'application/octet-stream');
+      // Agent-written HTML served from the web chat's origin must never run there: download it,
+      // never sniff it, and sandbox it should a browser render it anyway.
+      c.header('Content-Type', contentTypeOf(entry.path));
       c.header('Content-Disposition', contentDisposition(entry.path));
       c.header('X-Content-Type-Options', 'nosniff');
+      c.header('Content-Security-Policy', "sandbox; default-src 'none'");
       const ifRange = c.req.header('if-range');
       const range = ifRange && ifRange !== etag ? null : parseRange(c.req.header('range'), entry.size);
       const start = range?.start ?? 0;
