@@ -178,6 +178,45 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/sessions/{id}/files": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List the files in a session’s workspace */
+        get: operations["files.list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/sessions/{id}/files/{path}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Download a file (ETag, If-None-Match, single byte ranges) */
+        get: operations["files.get"];
+        /**
+         * Upload a file (raw body): written whole or not at all
+         * @description The body is streamed to a temporary file and renamed into place, so no reader ever sees part of it; an interrupted upload leaves nothing. Parent directories are created. Refused while a turn runs or waits (409 `session_busy`): the agent owns its workspace during a turn.
+         */
+        put: operations["files.put"];
+        post?: never;
+        /** Delete a file */
+        delete: operations["files.delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/account": {
         parameters: {
             query?: never;
@@ -899,6 +938,18 @@ export interface components {
             /** @description Default: the source’s title + " (fork)". */
             title?: string;
         };
+        FileList: {
+            files: components["schemas"]["File"][];
+        };
+        File: {
+            /** @description Relative to the workspace, `/`-separated. */
+            path: string;
+            size: number;
+            /** @description Hex SHA-256 of the content (also the download’s ETag). */
+            sha256: string;
+            /** @description ISO 8601. */
+            modified_at: string;
+        };
         CurrentAccount: {
             /** @description Account id. */
             id: string;
@@ -932,6 +983,8 @@ export interface components {
             max_turn_budget_usd?: number | null;
             /** @description Idle sessions are purged after this many days (only shorter than the server’s RETENTION_DAYS). */
             retention_days?: number | null;
+            /** @description Bytes all of the account’s session workspaces may hold; an upload past it answers 413 `storage_quota_exceeded`. */
+            max_storage_bytes?: number | null;
         };
         UsageReport: {
             /** @description First UTC day covered, YYYY-MM-DD. */
@@ -2682,6 +2735,303 @@ export interface operations {
             };
             /** @description The account stores as many sessions as it may (`too_many_sessions`) */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    "files.list": {
+        parameters: {
+            query?: {
+                /** @description Only paths starting with this. */
+                prefix?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Session id (a UUID). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Regular files (symlinks are not listed), sorted by path */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FileList"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No key, or a malformed, unknown or revoked one (`unauthorized`, `invalid_api_key`, `api_key_revoked`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The key may not do this (`forbidden`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such session (also for another account’s session) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    "files.get": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Session id (a UUID). */
+                id: string;
+                /** @description File path in the workspace; `/` separates directories. */
+                path: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            /** @description The requested byte range */
+            206: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unchanged (If-None-Match) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No key, or a malformed, unknown or revoked one (`unauthorized`, `invalid_api_key`, `api_key_revoked`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The key may not do this (`forbidden`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such session (also for another account’s session) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The range lies outside the file (`range_not_satisfiable`) */
+            416: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    "files.put": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Session id (a UUID). */
+                id: string;
+                /** @description File path in the workspace; `/` separates directories. */
+                path: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/octet-stream": string;
+            };
+        };
+        responses: {
+            /** @description The stored file */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["File"];
+                };
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No key, or a malformed, unknown or revoked one (`unauthorized`, `invalid_api_key`, `api_key_revoked`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The key may not do this (`forbidden`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such session (also for another account’s session) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A turn is running or waiting (`session_busy`), or the session is archived (`session_archived`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Past MAX_FILE_BYTES (`file_too_large`) or a quota (`storage_quota_exceeded`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    "files.delete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Session id (a UUID). */
+                id: string;
+                /** @description File path in the workspace; `/` separates directories. */
+                path: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No key, or a malformed, unknown or revoked one (`unauthorized`, `invalid_api_key`, `api_key_revoked`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The key may not do this (`forbidden`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such session (also for another account’s session) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A turn is running or waiting (`session_busy`), or the session is archived (`session_archived`) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
