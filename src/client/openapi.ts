@@ -939,11 +939,13 @@ export interface components {
             title?: string;
         };
         FileList: {
+            /** @description Sorted by path. */
             files: components["schemas"]["File"][];
         };
         File: {
             /** @description Relative to the workspace, `/`-separated. */
             path: string;
+            /** @description Bytes. */
             size: number;
             /** @description Hex SHA-256 of the content (also the download’s ETag). */
             sha256: string;

@@ -16,12 +16,12 @@ export const RAW_BODY_ROUTE = /^\/v1\/sessions\/[^/]+\/files\/./;
 const FileSchema = z
   .object({
     path: z.string().openapi({ description: 'Relative to the workspace, `/`-separated.' }),
-    size: z.number().int(),
+    size: z.number().int().openapi({ description: 'Bytes.' }),
     sha256: z.string().openapi({ description: 'Hex SHA-256 of the content (also the download’s ETag).' }),
     modified_at: z.string().openapi({ description: 'ISO 8601.' }),
   })
   .openapi('File');
-const FileListSchema = z.object({ files: z.array(FileSchema) }).openapi('FileList');
+const FileListSchema = z.object({ files: z.array(FileSchema).openapi({ description: 'Sorted by path.' }) }).openapi('FileList');
 const FilePathParam = z.object({
   id: SessionIdParam.shape.id,
   path: z.string().openapi({ param: { name: 'path', in: 'path' }, description: 'File path in the workspace; `/` separates directories.' }),
