@@ -7,7 +7,7 @@ export type PlanBlock =
   | { type: 'thinking'; thinking: string; signature: string }
   | { type: 'tool_use'; name: string; input: Record<string, unknown> };
 
-export type FaultKind = '500' | '529' | '429' | 'break' | 'hang';
+export type FaultKind = '500' | '529' | '429' | '401' | 'break' | 'hang';
 
 export interface Fault {
   kind: FaultKind;
@@ -28,7 +28,7 @@ export interface Plan {
   note: string;
 }
 
-export const FAULT_KINDS: readonly FaultKind[] = ['500', '529', '429', 'break', 'hang'];
+export const FAULT_KINDS: readonly FaultKind[] = ['500', '529', '429', '401', 'break', 'hang'];
 
 const LOREM = (
   'lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod tempor incididunt ut labore ' +

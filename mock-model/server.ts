@@ -44,6 +44,7 @@ const FAULT_STATUS = {
   '500': { status: 500, type: 'api_error', message: 'Mock: injected internal server error' },
   '529': { status: 529, type: 'overloaded_error', message: 'Mock: injected overload' },
   '429': { status: 429, type: 'rate_limit_error', message: 'Mock: injected rate limit' },
+  '401': { status: 401, type: 'authentication_error', message: 'Mock: injected invalid x-api-key' },
 } as const;
 
 function readBody(req: IncomingMessage): Promise<string | undefined> {
@@ -105,7 +106,7 @@ export async function startMockModel(opts: MockModelOptions = {}): Promise<MockM
     const fault = plan.fault && faultApplies(plan.fault) ? plan.fault.kind : undefined;
     log(`#${n} ${c.stream ? 'stream' : 'json'} step=${c.step} history=${c.history} -> ${plan.note}${plan.fault && !fault ? ' (fault used up: echo)' : ''}`);
 
-    if (fault === '500' || fault === '529' || fault === '429') {
+    if (fault === '500' || fault === '529' || fault === '429' || fault === '401') {
       const f = FAULT_STATUS[fault];
       sendError(res, f.status, f.type, f.message, fault === '429' ? { ...headers, 'retry-after': '1' } : headers);
       return;

@@ -3,6 +3,7 @@ import { serve } from '@hono/node-server';
 import { ConfigError, loadConfig, type Config } from './config/config.js';
 import { createLogger } from './log.js';
 import { createServer, StartupError } from './server.js';
+import { VERSION } from './version.js';
 
 /** Parses config once, builds the server, listens, and stops cleanly on a signal. */
 export async function serveForever(): Promise<void> {
@@ -15,6 +16,10 @@ export async function serveForever(): Promise<void> {
   });
   const http = serve({ fetch: server.app.fetch, port: config.port, hostname: config.host }, (info) => {
     log.info({ host: config.host, port: info.port, data_dir: config.dataDir }, 'claude-agent-api listening');
+    // For the person who just ran `npm start`: where to go, in plain words, besides the JSON log.
+    const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+    const mode = server.demoModel ? 'demo mode: offline demo model, not Claude (set ANTHROPIC_API_KEY for Claude)' : 'live: Claude';
+    process.stderr.write(`\nclaude-agent-api ${VERSION} is up (${mode}).\n  Web chat: http://${host.includes(':') ? `[${host}]` : host}:${info.port}/\n  API docs: http://${host.includes(':') ? `[${host}]` : host}:${info.port}/docs\n\n`);
   });
 
   let stopping = false;

@@ -6,6 +6,8 @@ import { startMockModel, type MockModel } from '../mock-model/server.js';
 import type { Config } from './config/config.js';
 import { createHttpApp, type ApiApp } from './http/app.js';
 import { reapOrphans } from './runtime/child-process.js';
+import { offlineWeatherFetch } from './tools/demo-weather.js';
+import { AuthFailureLimiter } from './accounts/auth-limiter.js';
 import { AccountService } from './accounts/service.js';
 import { Control } from './cluster/control.js';
 import { RetentionService } from './retention/service.js';
@@ -100,7 +102,8 @@ export async function createServer({ config, log, clock = { now: Date.now }, fet
   }
 
   const tools = buildToolRegistry({
-    weather: config.tools.weather && { ...config.tools.weather, fetch: fetchImpl },
+    // The demo runs offline end to end: its weather comes from built-in sample data.
+    weather: config.tools.weather && { ...config.tools.weather, fetch: demoModel ? offlineWeatherFetch : fetchImpl },
     external: config.tools.mcpConfigPath ? await loadMcpConfig(config.tools.mcpConfigPath) : undefined,
   });
 
@@ -154,6 +157,7 @@ export async function createServer({ config, log, clock = { now: Date.now }, fet
     checkBudget: (accountId, limits) => accounts.checkBudget(accountId, limits),
     observer: metrics.turnObserver,
     logMessages: config.log.messages,
+    demo: demoModel !== null,
   });
   const files = new FilesService({
     getSession: (accountId, id) => sessions.get(accountId, id),
@@ -239,6 +243,7 @@ export async function createServer({ config, log, clock = { now: Date.now }, fet
       retentionMs: config.events.retentionMs,
       clients: metrics.streamClients,
     },
+    authFailures: new AuthFailureLimiter({ ...config.auth.failures, now: clock.now }),
     log,
     maxMessageBytes: config.maxMessageBytes,
     uiDir: config.uiDir,

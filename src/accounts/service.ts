@@ -111,6 +111,19 @@ export class AccountService {
     return account;
   }
 
+  /**
+   * The account a new key is for. `local` — the implicit account of keyless mode, whose sessions
+   * stay where they are when the first key ends keyless mode — gets a row of its own on its first
+   * key, so a key of `local` reaches those sessions.
+   */
+  async accountForKey(idOrName: string): Promise<AccountRecord> {
+    if (idOrName !== LOCAL_ACCOUNT) return this.getAccount(idOrName);
+    return (
+      (await this.store.accounts.get(LOCAL_ACCOUNT)) ??
+      (await this.store.accounts.create({ id: LOCAL_ACCOUNT, name: LOCAL_ACCOUNT, limits: {} }, this.opts.now()))
+    );
+  }
+
   async updateAccount(id: string, patch: AccountPatch): Promise<AccountRecord> {
     const account = await this.store.accounts.update(id, patch);
     if (!account) throw new NotFoundError('account', id);

@@ -33,7 +33,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The agent runtime: warm and busy sessions, queued turns, memory, spawns and evictions */
+        /**
+         * The agent runtime: warm and busy sessions, queued turns, memory, spawns and evictions (admin)
+         * @description Every account’s activity on this instance, so it needs the admin key (or keyless local mode).
+         */
         get: operations["runtime.get"];
         put?: never;
         post?: never;
@@ -399,7 +402,7 @@ export interface paths {
         };
         /**
          * Attach to a turn’s event stream (again)
-         * @description Replays the events after `Last-Event-ID` (header, or `last_event_id`), then follows the turn live until it ends. After the turn ended, replays it for EVENT_RETENTION.
+         * @description Replays the events after `Last-Event-ID` (header, or `last_event_id`), then follows the turn live until it ends. After the turn ended, replays it for EVENT_RETENTION. A reconnect after the terminal event answers 204 (no content), which tells an EventSource to stop reconnecting.
          */
         get: operations["turns.events"];
         put?: never;
@@ -610,7 +613,7 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        /** @description Liveness and a summary of the instance. */
+        /** @description Liveness and what this instance is (its mode and version). */
         Health: {
             /**
              * @description Always `healthy`: the process answers.
@@ -632,31 +635,6 @@ export interface components {
             model: string;
             /** @description The store backend: `sqlite` or `postgres`. */
             store: string;
-            /** @description Seconds since the server started. */
-            uptime_s: number;
-            /** @description The agent processes of this instance. */
-            runtime: {
-                /** @description Sessions with a live agent process. */
-                warm: number;
-                /** @description Warm sessions running a turn. */
-                busy: number;
-                /** @description Turns waiting behind a running one. */
-                queued: number;
-                /** @description Summed resident memory of the agent processes. */
-                rss_bytes: number;
-                /** @description At most this many warm sessions (MAX_WARM_SESSIONS). */
-                max_warm: number;
-                /** @description Evict idle sessions above this summed memory (POOL_MEMORY_MB). */
-                memory_budget_bytes: number;
-                /** @description Agent processes started since the server started. */
-                spawns: number;
-                /** @description Warm sessions ended, by reason (`capacity`, `memory`, `idle_timeout`, `settings_changed`, …). */
-                evictions: {
-                    [key: string]: number;
-                };
-                /** @description Agent processes that died unexpectedly. */
-                crashes: number;
-            };
             /** @description The sandbox in force. */
             sandbox: components["schemas"]["SandboxStatus"];
         };
@@ -697,6 +675,19 @@ export interface components {
             };
             /** @description Agent processes that died unexpectedly. */
             crashes: number;
+            /** @description Processes one account may hold in use at once (ACCOUNT_MAX_WARM). */
+            account_max_warm: number;
+            /** @description The fair share of the pool, per account holding or waiting for a process. */
+            accounts: {
+                /** @description Account id. */
+                account_id: string;
+                /** @description Processes it holds in use: running a turn or waiting on an approval. */
+                in_use: number;
+                /** @description Its turns waiting for a process (room, or its share). */
+                waiting: number;
+                /** @description What it may hold now: its cap, or an equal split of the pool while others wait. */
+                share: number;
+            }[];
             /** @description The warm sessions (GET /v1/runtime only). */
             sessions?: {
                 /**
@@ -1507,6 +1498,8 @@ export interface components {
                 tool_input?: unknown;
                 /** @description Tool output text; null if it never returned. */
                 tool_result: string | null;
+                /** @description True when the tool failed, or was denied (its result says why). */
+                is_error: boolean;
             }[];
             /** @description True when the turn did not succeed. */
             is_error: boolean;
@@ -1566,6 +1559,8 @@ export interface components {
                     tool_input?: unknown;
                     /** @description Tool output text; null if it never returned. */
                     tool_result: string | null;
+                    /** @description True when the tool failed, or was denied (its result says why). */
+                    is_error: boolean;
                 }[];
                 /** @description Assistant only: true when the turn did not succeed. */
                 is_error?: boolean;
@@ -2015,6 +2010,33 @@ export interface operations {
                     "application/json": components["schemas"]["RuntimeStats"];
                 };
             };
+            /** @description `unauthorized`: No API key was sent (`Authorization: Bearer <key>`).; `invalid_api_key`: The API key is malformed or unknown.; `api_key_revoked`: The API key was revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `forbidden`: The key may not do this: an admin route with an account key, or a session route with the admin key. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `too_many_auth_failures`: Too many failed authentication attempts from this address; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     "system.ready": {
@@ -2075,7 +2097,7 @@ export interface operations {
                     "application/json": components["schemas"]["SessionPage"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input; `validation_error`: The request body, query or a parameter is invalid; `details.issues` says where.; `invalid_cursor`: The pagination cursor is not one this API returned. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2095,6 +2117,15 @@ export interface operations {
             };
             /** @description The key may not do this (`forbidden`) */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `too_many_auth_failures`: Too many failed authentication attempts from this address; see Retry-After. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2126,7 +2157,7 @@ export interface operations {
                     "application/json": components["schemas"]["Session"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input; `invalid_json`: The request body is not valid JSON.; `validation_error`: The request body, query or a parameter is invalid; `details.issues` says where. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2153,7 +2184,25 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The account stores as many sessions as it may (`too_many_sessions`) */
+            /** @description `message_too_large`: The message or request body exceeds the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unsupported_media_type`: A request body was sent without `Content-Type: application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The account stores as many sessions as it may (`too_many_sessions`); `too_many_auth_failures`: Too many failed authentication attempts from this address; see Retry-After. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2185,7 +2234,7 @@ export interface operations {
                     "application/json": components["schemas"]["Session"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input; `invalid_session_id`: A path id is not a UUID. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2221,6 +2270,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description `too_many_auth_failures`: Too many failed authentication attempts from this address; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     "sessions.delete": {
@@ -2242,7 +2300,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Invalid input */
+            /** @description Invalid input; `invalid_json`: The request body is not valid JSON.; `invalid_session_id`: A path id is not a UUID. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2287,6 +2345,33 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description `message_too_large`: The message or request body exceeds the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unsupported_media_type`: A request body was sent without `Content-Type: application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `too_many_auth_failures`: Too many failed authentication attempts from this address; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     "sessions.update": {
@@ -2314,7 +2399,7 @@ export interface operations {
                     "application/json": components["schemas"]["Session"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input; `invalid_json`: The request body is not valid JSON.; `validation_error`: The request body, query or a parameter is invalid; `details.issues` says where.; `invalid_session_id`: A path id is not a UUID. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2359,6 +2444,33 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description `message_too_large`: The message or request body exceeds the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unsupported_media_type`: A request body was sent without `Content-Type: application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `too_many_auth_failures`: Too many failed authentication attempts from this address; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     "messages.list": {
@@ -2382,7 +2494,7 @@ export interface operations {
                     "application/json": components["schemas"]["History"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input; `invalid_session_id`: A path id is not a UUID. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2411,6 +2523,15 @@ export interface operations {
             };
             /** @description No such session (also for another account’s session) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `too_many_auth_failures`: Too many failed authentication attempts from this address; see Retry-After. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2455,7 +2576,7 @@ export interface operations {
                     "application/json": components["schemas"]["TurnAccepted"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input; `invalid_json`: The request body is not valid JSON.; `validation_error`: The request body, query or a parameter is invalid; `details.issues` says where.; `invalid_session_id`: A path id is not a UUID. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2518,7 +2639,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Too many queued (`queue_full`) or running (`too_many_turns`) turns, or a spent budget (`budget_exceeded`, with `resets_at`); see Retry-After */
+            /** @description Too many queued (`queue_full`) or running (`too_many_turns`) turns, or a spent budget (`budget_exceeded`, with `resets_at`); see Retry-After; `too_many_auth_failures`: Too many failed authentication attempts from this address; see Retry-After. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2559,7 +2680,7 @@ export interface operations {
                     "application/json": components["schemas"]["Session"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input; `invalid_json`: The request body is not valid JSON.; `invalid_session_id`: A path id is not a UUID. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2597,6 +2718,33 @@ export interface operations {
             };
             /** @description A turn is running or waiting (`session_busy`) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `message_too_large`: The message or request body exceeds the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unsupported_media_type`: A request body was sent without `Content-Type: application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `too_many_auth_failures`: Too many failed authentication attempts from this address; see Retry-After. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2627,7 +2775,7 @@ export interface operations {
                     "application/json": components["schemas"]["Session"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input; `invalid_json`: The request body is not valid JSON.; `invalid_session_id`: A path id is not a UUID. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2665,6 +2813,33 @@ export interface operations {
             };
             /** @description A turn is running or waiting (`session_busy`) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `message_too_large`: The message or request body exceeds the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unsupported_media_type`: A request body was sent without `Content-Type: application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `too_many_auth_failures`: Too many failed authentication attempts from this address; see Retry-After. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2699,7 +2874,7 @@ export interface operations {
                     "application/json": components["schemas"]["Session"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input; `invalid_json`: The request body is not valid JSON.; `validation_error`: The request body, query or a parameter is invalid; `details.issues` says where.; `invalid_session_id`: A path id is not a UUID. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2735,7 +2910,25 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The account stores as many sessions as it may (`too_many_sessions`) */
+            /** @description `message_too_large`: The message or request body exceeds the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unsupported_media_type`: A request body was sent without `Content-Type: application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The account stores as many sessions as it may (`too_many_sessions`); `too_many_auth_failures`: Too many failed authentication attempts from this address; see Retry-After. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2770,7 +2963,7 @@ export interface operations {
                     "application/json": components["schemas"]["FileList"];
                 };
             };
-            /** @description Invalid input */
+            /** @description `invalid_path`: A file path is empty, absolute, has `.`/`..`/empty segments, NUL or control characters or backslashes, is too long or deep, or goes through a symlink.; `invalid_session_id`: A path id is not a UUID.; `validation_error`: The request body, query or a parameter is invalid; `details.issues` says where. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2779,7 +2972,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No key, or a malformed, unknown or revoked one (`unauthorized`, `invalid_api_key`, `api_key_revoked`) */
+            /** @description `unauthorized`: No API key was sent (`Authorization: Bearer <key>`).; `invalid_api_key`: The API key is malformed or unknown.; `api_key_revoked`: The API key was revoked. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2788,7 +2981,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The key may not do this (`forbidden`) */
+            /** @description `forbidden`: The key may not do this: an admin route with an account key, or a session route with the admin key. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2797,8 +2990,17 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No such session (also for another account’s session) */
+            /** @description `session_not_found`: No session with this id (for this account). */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `too_many_auth_failures`: Too many failed authentication attempts from this address; see Retry-After. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2845,7 +3047,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Invalid input */
+            /** @description `invalid_path`: A file path is empty, absolute, has `.`/`..`/empty segments, NUL or control characters or backslashes, is too long or deep, or goes through a symlink.; `invalid_session_id`: A path id is not a UUID.; `validation_error`: The request body, query or a parameter is invalid; `details.issues` says where. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2854,7 +3056,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No key, or a malformed, unknown or revoked one (`unauthorized`, `invalid_api_key`, `api_key_revoked`) */
+            /** @description `unauthorized`: No API key was sent (`Authorization: Bearer <key>`).; `invalid_api_key`: The API key is malformed or unknown.; `api_key_revoked`: The API key was revoked. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2863,7 +3065,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The key may not do this (`forbidden`) */
+            /** @description `forbidden`: The key may not do this: an admin route with an account key, or a session route with the admin key. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2872,7 +3074,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No such session (also for another account’s session) */
+            /** @description `session_not_found`: No session with this id (for this account).; `file_not_found`: No such file in the session’s workspace. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2881,8 +3083,17 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The range lies outside the file (`range_not_satisfiable`) */
+            /** @description `range_not_satisfiable`: The `Range` of a file download lies outside the file. */
             416: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `too_many_auth_failures`: Too many failed authentication attempts from this address; see Retry-After. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2919,7 +3130,7 @@ export interface operations {
                     "application/json": components["schemas"]["File"];
                 };
             };
-            /** @description Invalid input */
+            /** @description `invalid_path`: A file path is empty, absolute, has `.`/`..`/empty segments, NUL or control characters or backslashes, is too long or deep, or goes through a symlink.; `invalid_json`: The request body is not valid JSON.; `validation_error`: The request body, query or a parameter is invalid; `details.issues` says where.; `invalid_session_id`: A path id is not a UUID. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2928,7 +3139,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No key, or a malformed, unknown or revoked one (`unauthorized`, `invalid_api_key`, `api_key_revoked`) */
+            /** @description `unauthorized`: No API key was sent (`Authorization: Bearer <key>`).; `invalid_api_key`: The API key is malformed or unknown.; `api_key_revoked`: The API key was revoked. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2937,7 +3148,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The key may not do this (`forbidden`) */
+            /** @description `forbidden`: The key may not do this: an admin route with an account key, or a session route with the admin key. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2946,7 +3157,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No such session (also for another account’s session) */
+            /** @description `session_not_found`: No session with this id (for this account). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2955,7 +3166,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description A turn is running or waiting (`session_busy`), or the session is archived (`session_archived`) */
+            /** @description `session_busy`: The session is running a turn (`if_busy: reject`).; `session_archived`: The session is archived and read-only; unarchive it first. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2964,8 +3175,26 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Past MAX_FILE_BYTES (`file_too_large`) or a quota (`storage_quota_exceeded`) */
+            /** @description `file_too_large`: An uploaded file exceeds MAX_FILE_BYTES.; `storage_quota_exceeded`: An upload would pass the account’s `max_storage_bytes` or the files a session may hold; `details.quota` says which.; `message_too_large`: The message or request body exceeds the size limit. */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unsupported_media_type`: A request body was sent without `Content-Type: application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `too_many_auth_failures`: Too many failed authentication attempts from this address; see Retry-After. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2996,7 +3225,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Invalid input */
+            /** @description `invalid_path`: A file path is empty, absolute, has `.`/`..`/empty segments, NUL or control characters or backslashes, is too long or deep, or goes through a symlink.; `invalid_json`: The request body is not valid JSON.; `invalid_session_id`: A path id is not a UUID.; `validation_error`: The request body, query or a parameter is invalid; `details.issues` says where. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3005,7 +3234,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No key, or a malformed, unknown or revoked one (`unauthorized`, `invalid_api_key`, `api_key_revoked`) */
+            /** @description `unauthorized`: No API key was sent (`Authorization: Bearer <key>`).; `invalid_api_key`: The API key is malformed or unknown.; `api_key_revoked`: The API key was revoked. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3014,7 +3243,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The key may not do this (`forbidden`) */
+            /** @description `forbidden`: The key may not do this: an admin route with an account key, or a session route with the admin key. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3023,7 +3252,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No such session (also for another account’s session) */
+            /** @description `session_not_found`: No session with this id (for this account).; `file_not_found`: No such file in the session’s workspace. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3032,8 +3261,35 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description A turn is running or waiting (`session_busy`), or the session is archived (`session_archived`) */
+            /** @description `session_busy`: The session is running a turn (`if_busy: reject`).; `session_archived`: The session is archived and read-only; unarchive it first. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `message_too_large`: The message or request body exceeds the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unsupported_media_type`: A request body was sent without `Content-Type: application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `too_many_auth_failures`: Too many failed authentication attempts from this address; see Retry-After. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3079,6 +3335,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description `too_many_auth_failures`: Too many failed authentication attempts from this address; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     "account.usage": {
@@ -3104,7 +3369,7 @@ export interface operations {
                     "application/json": components["schemas"]["UsageReport"];
                 };
             };
-            /** @description Invalid range */
+            /** @description Invalid range; `validation_error`: The request body, query or a parameter is invalid; `details.issues` says where. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3124,6 +3389,15 @@ export interface operations {
             };
             /** @description The key may not do this (`forbidden`) */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `too_many_auth_failures`: Too many failed authentication attempts from this address; see Retry-After. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3169,6 +3443,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description `too_many_auth_failures`: Too many failed authentication attempts from this address; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     "admin.accounts.list": {
@@ -3192,16 +3475,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Invalid input */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description No key, or a malformed, unknown or revoked one (`unauthorized`, `invalid_api_key`, `api_key_revoked`) */
+            /** @description `unauthorized`: No API key was sent (`Authorization: Bearer <key>`).; `invalid_api_key`: The API key is malformed or unknown.; `api_key_revoked`: The API key was revoked. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3210,7 +3484,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The key may not do this (`forbidden`) */
+            /** @description `forbidden`: The key may not do this: an admin route with an account key, or a session route with the admin key. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3219,8 +3493,8 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No such account or key */
-            404: {
+            /** @description `too_many_auth_failures`: Too many failed authentication attempts from this address; see Retry-After. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3252,7 +3526,7 @@ export interface operations {
                     "application/json": components["schemas"]["Account"];
                 };
             };
-            /** @description Invalid input */
+            /** @description `invalid_json`: The request body is not valid JSON.; `validation_error`: The request body, query or a parameter is invalid; `details.issues` says where. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3261,7 +3535,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No key, or a malformed, unknown or revoked one (`unauthorized`, `invalid_api_key`, `api_key_revoked`) */
+            /** @description `unauthorized`: No API key was sent (`Authorization: Bearer <key>`).; `invalid_api_key`: The API key is malformed or unknown.; `api_key_revoked`: The API key was revoked. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3270,7 +3544,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The key may not do this (`forbidden`) */
+            /** @description `forbidden`: The key may not do this: an admin route with an account key, or a session route with the admin key. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3279,8 +3553,8 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No such account or key */
-            404: {
+            /** @description `conflict`: A unique value (e.g. an account name) is already taken. */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3288,8 +3562,26 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The name is taken (`conflict`) */
-            409: {
+            /** @description `message_too_large`: The message or request body exceeds the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unsupported_media_type`: A request body was sent without `Content-Type: application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `too_many_auth_failures`: Too many failed authentication attempts from this address; see Retry-After. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3320,7 +3612,7 @@ export interface operations {
                     "application/json": components["schemas"]["Account"];
                 };
             };
-            /** @description Invalid input */
+            /** @description `validation_error`: The request body, query or a parameter is invalid; `details.issues` says where. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3329,7 +3621,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No key, or a malformed, unknown or revoked one (`unauthorized`, `invalid_api_key`, `api_key_revoked`) */
+            /** @description `unauthorized`: No API key was sent (`Authorization: Bearer <key>`).; `invalid_api_key`: The API key is malformed or unknown.; `api_key_revoked`: The API key was revoked. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3338,7 +3630,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The key may not do this (`forbidden`) */
+            /** @description `forbidden`: The key may not do this: an admin route with an account key, or a session route with the admin key. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3347,8 +3639,17 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No such account or key */
+            /** @description `account_not_found`: No account with this id. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `too_many_auth_failures`: Too many failed authentication attempts from this address; see Retry-After. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3383,7 +3684,7 @@ export interface operations {
                     "application/json": components["schemas"]["Account"];
                 };
             };
-            /** @description Invalid input */
+            /** @description `invalid_json`: The request body is not valid JSON.; `validation_error`: The request body, query or a parameter is invalid; `details.issues` says where. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3392,7 +3693,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No key, or a malformed, unknown or revoked one (`unauthorized`, `invalid_api_key`, `api_key_revoked`) */
+            /** @description `unauthorized`: No API key was sent (`Authorization: Bearer <key>`).; `invalid_api_key`: The API key is malformed or unknown.; `api_key_revoked`: The API key was revoked. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3401,7 +3702,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The key may not do this (`forbidden`) */
+            /** @description `forbidden`: The key may not do this: an admin route with an account key, or a session route with the admin key. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3410,7 +3711,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No such account or key */
+            /** @description `account_not_found`: No account with this id. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3419,8 +3720,35 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The name is taken (`conflict`) */
+            /** @description `conflict`: A unique value (e.g. an account name) is already taken. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `message_too_large`: The message or request body exceeds the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unsupported_media_type`: A request body was sent without `Content-Type: application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `too_many_auth_failures`: Too many failed authentication attempts from this address; see Retry-After. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3454,7 +3782,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Invalid input */
+            /** @description `validation_error`: The request body, query or a parameter is invalid; `details.issues` says where. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3463,7 +3791,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No key, or a malformed, unknown or revoked one (`unauthorized`, `invalid_api_key`, `api_key_revoked`) */
+            /** @description `unauthorized`: No API key was sent (`Authorization: Bearer <key>`).; `invalid_api_key`: The API key is malformed or unknown.; `api_key_revoked`: The API key was revoked. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3472,7 +3800,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The key may not do this (`forbidden`) */
+            /** @description `forbidden`: The key may not do this: an admin route with an account key, or a session route with the admin key. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3481,8 +3809,17 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No such account or key */
+            /** @description `account_not_found`: No account with this id. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `too_many_auth_failures`: Too many failed authentication attempts from this address; see Retry-After. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3517,7 +3854,7 @@ export interface operations {
                     "application/json": components["schemas"]["CreatedApiKey"];
                 };
             };
-            /** @description Invalid input */
+            /** @description `invalid_json`: The request body is not valid JSON.; `validation_error`: The request body, query or a parameter is invalid; `details.issues` says where. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3526,7 +3863,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No key, or a malformed, unknown or revoked one (`unauthorized`, `invalid_api_key`, `api_key_revoked`) */
+            /** @description `unauthorized`: No API key was sent (`Authorization: Bearer <key>`).; `invalid_api_key`: The API key is malformed or unknown.; `api_key_revoked`: The API key was revoked. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3535,7 +3872,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The key may not do this (`forbidden`) */
+            /** @description `forbidden`: The key may not do this: an admin route with an account key, or a session route with the admin key. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3544,8 +3881,35 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No such account or key */
+            /** @description `account_not_found`: No account with this id. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `message_too_large`: The message or request body exceeds the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unsupported_media_type`: A request body was sent without `Content-Type: application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `too_many_auth_failures`: Too many failed authentication attempts from this address; see Retry-After. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3578,7 +3942,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiKey"];
                 };
             };
-            /** @description Invalid input */
+            /** @description `invalid_json`: The request body is not valid JSON.; `validation_error`: The request body, query or a parameter is invalid; `details.issues` says where. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3587,7 +3951,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No key, or a malformed, unknown or revoked one (`unauthorized`, `invalid_api_key`, `api_key_revoked`) */
+            /** @description `unauthorized`: No API key was sent (`Authorization: Bearer <key>`).; `invalid_api_key`: The API key is malformed or unknown.; `api_key_revoked`: The API key was revoked. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3596,7 +3960,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The key may not do this (`forbidden`) */
+            /** @description `forbidden`: The key may not do this: an admin route with an account key, or a session route with the admin key. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3605,8 +3969,35 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No such account or key */
+            /** @description `account_not_found`: No account with this id.; `api_key_not_found`: No API key with this id in the account. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `message_too_large`: The message or request body exceeds the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unsupported_media_type`: A request body was sent without `Content-Type: application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `too_many_auth_failures`: Too many failed authentication attempts from this address; see Retry-After. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3641,7 +4032,7 @@ export interface operations {
                     "application/json": components["schemas"]["UsageReport"];
                 };
             };
-            /** @description Invalid input */
+            /** @description `validation_error`: The request body, query or a parameter is invalid; `details.issues` says where. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3650,7 +4041,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No key, or a malformed, unknown or revoked one (`unauthorized`, `invalid_api_key`, `api_key_revoked`) */
+            /** @description `unauthorized`: No API key was sent (`Authorization: Bearer <key>`).; `invalid_api_key`: The API key is malformed or unknown.; `api_key_revoked`: The API key was revoked. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3659,7 +4050,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The key may not do this (`forbidden`) */
+            /** @description `forbidden`: The key may not do this: an admin route with an account key, or a session route with the admin key. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3668,8 +4059,8 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No such account or key */
-            404: {
+            /** @description `too_many_auth_failures`: Too many failed authentication attempts from this address; see Retry-After. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3701,7 +4092,7 @@ export interface operations {
                     "application/json": components["schemas"]["PurgeReport"];
                 };
             };
-            /** @description Invalid input */
+            /** @description `invalid_json`: The request body is not valid JSON.; `validation_error`: The request body, query or a parameter is invalid; `details.issues` says where. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3710,7 +4101,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No key, or a malformed, unknown or revoked one (`unauthorized`, `invalid_api_key`, `api_key_revoked`) */
+            /** @description `unauthorized`: No API key was sent (`Authorization: Bearer <key>`).; `invalid_api_key`: The API key is malformed or unknown.; `api_key_revoked`: The API key was revoked. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3719,7 +4110,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The key may not do this (`forbidden`) */
+            /** @description `forbidden`: The key may not do this: an admin route with an account key, or a session route with the admin key. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3728,8 +4119,26 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No such account or key */
-            404: {
+            /** @description `message_too_large`: The message or request body exceeds the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unsupported_media_type`: A request body was sent without `Content-Type: application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `too_many_auth_failures`: Too many failed authentication attempts from this address; see Retry-After. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3757,16 +4166,7 @@ export interface operations {
                     "application/json": components["schemas"]["StorageStats"];
                 };
             };
-            /** @description Invalid input */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description No key, or a malformed, unknown or revoked one (`unauthorized`, `invalid_api_key`, `api_key_revoked`) */
+            /** @description `unauthorized`: No API key was sent (`Authorization: Bearer <key>`).; `invalid_api_key`: The API key is malformed or unknown.; `api_key_revoked`: The API key was revoked. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3775,7 +4175,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The key may not do this (`forbidden`) */
+            /** @description `forbidden`: The key may not do this: an admin route with an account key, or a session route with the admin key. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3784,8 +4184,8 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No such account or key */
-            404: {
+            /** @description `too_many_auth_failures`: Too many failed authentication attempts from this address; see Retry-After. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3798,8 +4198,8 @@ export interface operations {
     "turns.events": {
         parameters: {
             query?: {
-                /** @description Same as the Last-Event-ID header. */
-                last_event_id?: number | null;
+                /** @description Same as the Last-Event-ID header (which wins): the id of the last event seen, a decimal number. */
+                last_event_id?: string;
             };
             header?: never;
             path: {
@@ -3821,7 +4221,14 @@ export interface operations {
                     "text/event-stream": components["schemas"]["StreamEvent"];
                 };
             };
-            /** @description Invalid input */
+            /** @description The client has seen the terminal event already: nothing more will come */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input; `invalid_session_id`: A path id is not a UUID.; `validation_error`: The request body, query or a parameter is invalid; `details.issues` says where. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3866,6 +4273,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description `too_many_auth_failures`: Too many failed authentication attempts from this address; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     "turns.get": {
@@ -3891,7 +4307,7 @@ export interface operations {
                     "application/json": components["schemas"]["Turn"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input; `invalid_session_id`: A path id is not a UUID.; `validation_error`: The request body, query or a parameter is invalid; `details.issues` says where. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3920,6 +4336,15 @@ export interface operations {
             };
             /** @description No such session (also for another account’s session) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `too_many_auth_failures`: Too many failed authentication attempts from this address; see Retry-After. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3950,7 +4375,7 @@ export interface operations {
                     "application/json": components["schemas"]["InterruptResult"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input; `invalid_json`: The request body is not valid JSON.; `invalid_session_id`: A path id is not a UUID. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3979,6 +4404,42 @@ export interface operations {
             };
             /** @description No such session (also for another account’s session) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `message_too_large`: The message or request body exceeds the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unsupported_media_type`: A request body was sent without `Content-Type: application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `too_many_auth_failures`: Too many failed authentication attempts from this address; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `instance_unreachable`: The instance running the turn did not answer; try again shortly. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4021,7 +4482,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input; `invalid_json`: The request body is not valid JSON.; `validation_error`: The request body, query or a parameter is invalid; `details.issues` says where.; `invalid_session_id`: A path id is not a UUID. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4057,6 +4518,42 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description `message_too_large`: The message or request body exceeds the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unsupported_media_type`: A request body was sent without `Content-Type: application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `too_many_auth_failures`: Too many failed authentication attempts from this address; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `instance_unreachable`: The instance running the turn did not answer; try again shortly. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     "seed.chat": {
@@ -4081,7 +4578,7 @@ export interface operations {
                     "application/json": components["schemas"]["ChatResponse"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input; `invalid_json`: The request body is not valid JSON.; `validation_error`: The request body, query or a parameter is invalid; `details.issues` says where. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4126,7 +4623,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Message too large */
+            /** @description Message too large; `message_too_large`: The message or request body exceeds the size limit. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -4135,8 +4632,26 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Too many turns */
+            /** @description `unsupported_media_type`: A request body was sent without `Content-Type: application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many turns; `too_many_auth_failures`: Too many failed authentication attempts from this address; see Retry-After. */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `shutting_down`: The instance is draining and takes no new turns; retry on another. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4167,7 +4682,7 @@ export interface operations {
                     "application/json": components["schemas"]["SeedSession"];
                 };
             };
-            /** @description Malformed id */
+            /** @description Malformed id; `invalid_session_id`: A path id is not a UUID. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4196,6 +4711,15 @@ export interface operations {
             };
             /** @description No such session */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `too_many_auth_failures`: Too many failed authentication attempts from this address; see Retry-After. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4232,7 +4756,7 @@ export interface operations {
                     "application/json": components["schemas"]["OpenAIError"];
                 };
             };
-            /** @description No key, or a malformed, unknown or revoked one */
+            /** @description No key, or a malformed, unknown or revoked one; `unauthorized`: No API key was sent (`Authorization: Bearer <key>`).; `invalid_api_key`: The API key is malformed or unknown.; `api_key_revoked`: The API key was revoked. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4241,7 +4765,7 @@ export interface operations {
                     "application/json": components["schemas"]["OpenAIError"];
                 };
             };
-            /** @description The admin key owns no sessions */
+            /** @description The admin key owns no sessions; `forbidden`: The key may not do this: an admin route with an account key, or a session route with the admin key. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4252,6 +4776,15 @@ export interface operations {
             };
             /** @description No such model, response or session */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIError"];
+                };
+            };
+            /** @description `too_many_auth_failures`: Too many failed authentication attempts from this address; see Retry-After. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4282,7 +4815,7 @@ export interface operations {
                     "application/json": components["schemas"]["OpenAIModel"];
                 };
             };
-            /** @description Invalid or unsupported input; `param` names the field */
+            /** @description Invalid or unsupported input; `param` names the field; `validation_error`: The request body, query or a parameter is invalid; `details.issues` says where. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4291,7 +4824,7 @@ export interface operations {
                     "application/json": components["schemas"]["OpenAIError"];
                 };
             };
-            /** @description No key, or a malformed, unknown or revoked one */
+            /** @description No key, or a malformed, unknown or revoked one; `unauthorized`: No API key was sent (`Authorization: Bearer <key>`).; `invalid_api_key`: The API key is malformed or unknown.; `api_key_revoked`: The API key was revoked. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4300,7 +4833,7 @@ export interface operations {
                     "application/json": components["schemas"]["OpenAIError"];
                 };
             };
-            /** @description The admin key owns no sessions */
+            /** @description The admin key owns no sessions; `forbidden`: The key may not do this: an admin route with an account key, or a session route with the admin key. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4311,6 +4844,15 @@ export interface operations {
             };
             /** @description No such model, response or session */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIError"];
+                };
+            };
+            /** @description `too_many_auth_failures`: Too many failed authentication attempts from this address; see Retry-After. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4346,7 +4888,7 @@ export interface operations {
                     "text/event-stream": string;
                 };
             };
-            /** @description Invalid or unsupported input; `param` names the field */
+            /** @description Invalid or unsupported input; `param` names the field; `invalid_json`: The request body is not valid JSON.; `validation_error`: The request body, query or a parameter is invalid; `details.issues` says where. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4355,7 +4897,7 @@ export interface operations {
                     "application/json": components["schemas"]["OpenAIError"];
                 };
             };
-            /** @description No key, or a malformed, unknown or revoked one */
+            /** @description No key, or a malformed, unknown or revoked one; `unauthorized`: No API key was sent (`Authorization: Bearer <key>`).; `invalid_api_key`: The API key is malformed or unknown.; `api_key_revoked`: The API key was revoked. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4364,7 +4906,7 @@ export interface operations {
                     "application/json": components["schemas"]["OpenAIError"];
                 };
             };
-            /** @description The admin key owns no sessions */
+            /** @description The admin key owns no sessions; `forbidden`: The key may not do this: an admin route with an account key, or a session route with the admin key. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4391,7 +4933,25 @@ export interface operations {
                     "application/json": components["schemas"]["OpenAIError"];
                 };
             };
-            /** @description A spent budget (`budget_exceeded`) or too many turns */
+            /** @description `message_too_large`: The message or request body exceeds the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIError"];
+                };
+            };
+            /** @description `unsupported_media_type`: A request body was sent without `Content-Type: application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIError"];
+                };
+            };
+            /** @description A spent budget (`budget_exceeded`) or too many turns; `too_many_auth_failures`: Too many failed authentication attempts from this address; see Retry-After. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -4437,7 +4997,7 @@ export interface operations {
                     "text/event-stream": string;
                 };
             };
-            /** @description Invalid or unsupported input; `param` names the field */
+            /** @description Invalid or unsupported input; `param` names the field; `invalid_json`: The request body is not valid JSON.; `validation_error`: The request body, query or a parameter is invalid; `details.issues` says where. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4446,7 +5006,7 @@ export interface operations {
                     "application/json": components["schemas"]["OpenAIError"];
                 };
             };
-            /** @description No key, or a malformed, unknown or revoked one */
+            /** @description No key, or a malformed, unknown or revoked one; `unauthorized`: No API key was sent (`Authorization: Bearer <key>`).; `invalid_api_key`: The API key is malformed or unknown.; `api_key_revoked`: The API key was revoked. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4455,7 +5015,7 @@ export interface operations {
                     "application/json": components["schemas"]["OpenAIError"];
                 };
             };
-            /** @description The admin key owns no sessions */
+            /** @description The admin key owns no sessions; `forbidden`: The key may not do this: an admin route with an account key, or a session route with the admin key. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4482,7 +5042,25 @@ export interface operations {
                     "application/json": components["schemas"]["OpenAIError"];
                 };
             };
-            /** @description A spent budget (`budget_exceeded`) or too many turns */
+            /** @description `message_too_large`: The message or request body exceeds the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIError"];
+                };
+            };
+            /** @description `unsupported_media_type`: A request body was sent without `Content-Type: application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIError"];
+                };
+            };
+            /** @description A spent budget (`budget_exceeded`) or too many turns; `too_many_auth_failures`: Too many failed authentication attempts from this address; see Retry-After. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -4520,7 +5098,7 @@ export interface operations {
                     "text/event-stream": string;
                 };
             };
-            /** @description Invalid or unsupported input; `param` names the field */
+            /** @description Invalid or unsupported input; `param` names the field; `invalid_session_id`: A path id is not a UUID.; `validation_error`: The request body, query or a parameter is invalid; `details.issues` says where. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4529,7 +5107,7 @@ export interface operations {
                     "application/json": components["schemas"]["OpenAIError"];
                 };
             };
-            /** @description No key, or a malformed, unknown or revoked one */
+            /** @description No key, or a malformed, unknown or revoked one; `unauthorized`: No API key was sent (`Authorization: Bearer <key>`).; `invalid_api_key`: The API key is malformed or unknown.; `api_key_revoked`: The API key was revoked. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4538,7 +5116,7 @@ export interface operations {
                     "application/json": components["schemas"]["OpenAIError"];
                 };
             };
-            /** @description The admin key owns no sessions */
+            /** @description The admin key owns no sessions; `forbidden`: The key may not do this: an admin route with an account key, or a session route with the admin key. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4549,6 +5127,15 @@ export interface operations {
             };
             /** @description No such model, response or session */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIError"];
+                };
+            };
+            /** @description `too_many_auth_failures`: Too many failed authentication attempts from this address; see Retry-After. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4579,7 +5166,7 @@ export interface operations {
                     "application/json": components["schemas"]["OpenAIResponse"];
                 };
             };
-            /** @description Invalid or unsupported input; `param` names the field */
+            /** @description Invalid or unsupported input; `param` names the field; `invalid_json`: The request body is not valid JSON.; `invalid_session_id`: A path id is not a UUID. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4588,7 +5175,7 @@ export interface operations {
                     "application/json": components["schemas"]["OpenAIError"];
                 };
             };
-            /** @description No key, or a malformed, unknown or revoked one */
+            /** @description No key, or a malformed, unknown or revoked one; `unauthorized`: No API key was sent (`Authorization: Bearer <key>`).; `invalid_api_key`: The API key is malformed or unknown.; `api_key_revoked`: The API key was revoked. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4597,7 +5184,7 @@ export interface operations {
                     "application/json": components["schemas"]["OpenAIError"];
                 };
             };
-            /** @description The admin key owns no sessions */
+            /** @description The admin key owns no sessions; `forbidden`: The key may not do this: an admin route with an account key, or a session route with the admin key. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4608,6 +5195,33 @@ export interface operations {
             };
             /** @description No such model, response or session */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIError"];
+                };
+            };
+            /** @description `message_too_large`: The message or request body exceeds the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIError"];
+                };
+            };
+            /** @description `unsupported_media_type`: A request body was sent without `Content-Type: application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAIError"];
+                };
+            };
+            /** @description `too_many_auth_failures`: Too many failed authentication attempts from this address; see Retry-After. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };

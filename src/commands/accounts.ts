@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { AccountService } from '../accounts/service.js';
+import { AccountService, LOCAL_ACCOUNT } from '../accounts/service.js';
 import { CreateAccountBody, LimitsSchema } from '../http/schemas-accounts.js';
 import { accountView, keyView, limitsFromBody } from '../http/views-accounts.js';
 import type { Config } from '../config/config.js';
@@ -55,9 +55,18 @@ export function registerAccountCommands(program: Command): void {
     .action((account: string, opts: { name?: string }) =>
       withStore(async (store, config) => {
         const accounts = service(store, config);
-        const { id } = await accounts.getAccount(account);
+        const wasKeyless = !(await store.accounts.hasActiveKeys());
+        const { id } = await accounts.accountForKey(account);
         const { key, record } = await accounts.createKey(id, opts.name ?? null);
         print({ ...keyView(record), key });
+        if (id === LOCAL_ACCOUNT) {
+          process.stderr.write('This key reaches the sessions created without a key (account `local`).\n');
+        } else if (wasKeyless) {
+          process.stderr.write(
+            'Keyless mode has ended: every request now needs a key. Sessions created without a key belong to the ' +
+              'account `local`; reach them with a key from `claude-agent-api keys create local`.\n',
+          );
+        }
       }),
     );
   keys

@@ -102,9 +102,14 @@ const envSchema = z.object({
 
   // The warm pool: one live `claude` process per recently used session.
   MAX_WARM_SESSIONS: int(16, 1),
+  /** Processes one account may hold in use at once (default: half the pool), so another tenant always finds room. */
+  ACCOUNT_MAX_WARM: z.coerce.number().int().min(1).optional(),
   /** Budget for the summed RSS of all warm processes; idle ones are evicted to stay under it. */
   POOL_MEMORY_MB: int(4096, 64),
   SESSION_IDLE_TIMEOUT: duration('20m'),
+  /** Failed authentications per client address within AUTH_FAILURE_WINDOW before it gets 429 `too_many_auth_failures`. */
+  AUTH_FAILURE_LIMIT: int(20, 1),
+  AUTH_FAILURE_WINDOW: duration('1m'),
   /** Turns waiting behind a running one, per session (`if_busy: "enqueue"`). */
   MAX_QUEUED_TURNS: int(8, 0),
   /** Turns running at once per account; more answer 429 `too_many_turns`. */
@@ -229,12 +234,17 @@ function toConfig(env: z.infer<typeof envSchema>) {
     turnTimeoutMs: env.TURN_TIMEOUT,
     pool: {
       maxWarm: env.MAX_WARM_SESSIONS,
+      accountMaxWarm: Math.min(env.MAX_WARM_SESSIONS, env.ACCOUNT_MAX_WARM ?? Math.ceil(env.MAX_WARM_SESSIONS / 2)),
       memoryBudgetBytes: env.POOL_MEMORY_MB * 1024 * 1024,
       idleTimeoutMs: env.SESSION_IDLE_TIMEOUT,
     },
     turns: { maxQueued: env.MAX_QUEUED_TURNS },
     /** Keyless use is only for a loopback listener (one person's machine). */
-    auth: { adminKey: env.ADMIN_API_KEY, loopback: isLoopback(env.HOST) },
+    auth: {
+      adminKey: env.ADMIN_API_KEY,
+      loopback: isLoopback(env.HOST),
+      failures: { limit: env.AUTH_FAILURE_LIMIT, windowMs: env.AUTH_FAILURE_WINDOW },
+    },
     /** What an account may do unless its own limits say otherwise (0 = unlimited). */
     accountDefaults: {
       maxConcurrentTurns: env.ACCOUNT_MAX_CONCURRENT_TURNS,

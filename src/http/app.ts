@@ -1,12 +1,16 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
-import type { MiddlewareHandler } from 'hono';
 import type { Logger } from 'pino';
+import { getConnInfo } from '@hono/node-server/conninfo';
+import type { Context, MiddlewareHandler } from 'hono';
+import type { AuthFailureLimiter } from '../accounts/auth-limiter.js';
 import { AccountService, type Principal } from '../accounts/service.js';
+import { UnauthorizedError } from '../errors.js';
 import type { RetentionService } from '../retention/service.js';
 import type { SessionService } from '../sessions/service.js';
 import type { TurnService } from '../sessions/turns.js';
 import { errorJson, toErrorResponse } from './errors.js';
+import { drainRefusedBodies } from './drain.js';
 import { requestLog } from './request-log.js';
 import { registerAccountRoutes } from './routes/account.js';
 import { registerAdminRoutes } from './routes/admin.js';
@@ -38,6 +42,7 @@ export type ApiApp = OpenAPIHono<ApiEnv>;
 
 export interface AppDeps {
   accounts: AccountService;
+  authFailures: AuthFailureLimiter;
   retention: RetentionService;
   sessions: SessionService;
   files: FilesService;
@@ -63,7 +68,7 @@ export function createHttpApp(deps: AppDeps): ApiApp {
     defaultHook: (result, c) => {
       if (result.success) return;
       const issues = result.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
-      if (result.target === 'param') {
+      if (result.target === 'param' && result.error.issues.some((i) => i.path[0] === 'id' || i.path[0] === 'session_id')) {
         return errorJson(c, 'invalid_session_id', 'The session id must be a UUID.', { issues });
       }
       const first = issues[0];
@@ -75,13 +80,23 @@ export function createHttpApp(deps: AppDeps): ApiApp {
   app.onError((err, c) => toErrorResponse(err, c, deps.log));
   // First of all, so every request is timed, tagged with its id and logged, refused ones too.
   app.use('*', requestLog(deps.log));
+  // Before the answer to a refused request leaves, its unread body is drained (see drain.ts).
+  app.use('*', drainRefusedBodies());
   app.notFound((c) => errorJson(c, 'not_found', `No route for ${c.req.method} ${c.req.path}.`));
   // First, so requests refused by any later middleware are counted too.
   app.use('*', httpMetrics(deps.metrics));
 
   // Who is calling, before anything else looks at the request: no key, no parsing, no 404 hints.
+  // Failed attempts are counted per client address; past the limit, the address waits (429).
   const authenticate: MiddlewareHandler<ApiEnv> = async (c, next) => {
-    c.set('principal', await deps.accounts.authenticate(c.req.header('authorization')));
+    const address = clientAddress(c);
+    deps.authFailures.check(address);
+    try {
+      c.set('principal', await deps.accounts.authenticate(c.req.header('authorization')));
+    } catch (err) {
+      if (err instanceof UnauthorizedError) deps.authFailures.fail(address);
+      throw err;
+    }
     await next();
   };
   for (const p of ['/v1/*', '/chat', '/sessions/*']) app.use(p, authenticate);
@@ -146,4 +161,13 @@ function hasBody(req: Request): boolean {
   if (req.method === 'GET' || req.method === 'HEAD') return false;
   const length = req.headers.get('content-length');
   return length !== null ? Number(length) > 0 : req.headers.has('transfer-encoding');
+}
+
+/** The peer's address (the socket's: forwarded-for headers are the client's to forge). */
+function clientAddress(c: Context): string {
+  try {
+    return getConnInfo(c).remote.address ?? 'unknown';
+  } catch {
+    return 'unknown'; // not served by the Node adapter (app.request in scripts)
+  }
 }

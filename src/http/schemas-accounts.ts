@@ -98,7 +98,14 @@ export const CreateKeyBody = z
   .strict()
   .openapi('CreateApiKey');
 
-const Day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a UTC day as YYYY-MM-DD');
+/** A real calendar day: `2024-13-45` has the right shape but is no day, so it is refused rather than echoed. */
+const Day = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'a UTC day as YYYY-MM-DD')
+  .refine((d) => {
+    const t = Date.parse(`${d}T00:00:00Z`);
+    return Number.isFinite(t) && new Date(t).toISOString().slice(0, 10) === d;
+  }, 'not a calendar day');
 
 export const UsageQuery = z.object({
   from: Day.optional().openapi({ description: 'First UTC day (default: the first of this month).' }),

@@ -221,6 +221,17 @@ export const RuntimeStatsSchema = z
       description: 'Warm sessions ended, by reason (`capacity`, `memory`, `idle_timeout`, `settings_changed`, …).',
     }),
     crashes: z.number().int().openapi({ description: 'Agent processes that died unexpectedly.' }),
+    account_max_warm: z.number().int().openapi({ description: 'Processes one account may hold in use at once (ACCOUNT_MAX_WARM).' }),
+    accounts: z
+      .array(
+        z.object({
+          account_id: z.string().openapi({ description: 'Account id.' }),
+          in_use: z.number().int().openapi({ description: 'Processes it holds in use: running a turn or waiting on an approval.' }),
+          waiting: z.number().int().openapi({ description: 'Its turns waiting for a process (room, or its share).' }),
+          share: z.number().int().openapi({ description: 'What it may hold now: its cap, or an equal split of the pool while others wait.' }),
+        }),
+      )
+      .openapi({ description: 'The fair share of the pool, per account holding or waiting for a process.' }),
     sessions: z
       .array(
         z.object({
@@ -315,6 +326,7 @@ const SeedToolCalls = z
       tool_name: z.string().openapi({ description: 'Full tool name.' }),
       tool_input: z.unknown().openapi({ description: 'The input the model gave the tool (JSON).' }),
       tool_result: z.string().nullable().openapi({ description: 'Tool output text; null if it never returned.' }),
+      is_error: z.boolean().openapi({ description: 'True when the tool failed, or was denied (its result says why).' }),
     }),
   )
   .openapi({ description: 'The tools the agent called, in order.' });
@@ -469,5 +481,9 @@ export const PermissionParams = z.object({
 });
 
 export const EventsQuery = z.object({
-  last_event_id: z.coerce.number().int().min(0).optional().openapi({ description: 'Same as the Last-Event-ID header.' }),
+  // Read by the route with the header (one parser, one error code: see http/event-id.ts).
+  last_event_id: z.string().optional().openapi({
+    description: 'Same as the Last-Event-ID header (which wins): the id of the last event seen, a decimal number.',
+    pattern: '^(0|[1-9][0-9]*)$',
+  }),
 });

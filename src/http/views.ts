@@ -51,7 +51,7 @@ export function historyView(turns: TurnRecord[]): z.infer<typeof HistoryMessageS
 }
 
 const seedToolCalls = (t: TurnRecord) =>
-  t.toolCalls.map((c) => ({ tool_name: c.name, tool_input: c.input, tool_result: c.result }));
+  t.toolCalls.map((c) => ({ tool_name: c.name, tool_input: c.input, tool_result: c.result, is_error: c.is_error }));
 
 /** The seed's POST /chat answer. A failed turn carries its error message as the response text. */
 export function chatView(t: TurnRecord): z.infer<typeof ChatResponseSchema> {

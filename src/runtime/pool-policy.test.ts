@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { expectedRss, idleExpired, overBudget, planRoomFor, type PoolMember } from './pool-policy.js';
+import { expectedRss, fairShare, idleExpired, overBudget, planRoomFor, type PoolMember } from './pool-policy.js';
 
 const MB = 1024 * 1024;
 const m = (id: string, lastUsedAt: number, over: Partial<PoolMember> = {}): PoolMember => ({
@@ -9,7 +9,7 @@ const m = (id: string, lastUsedAt: number, over: Partial<PoolMember> = {}): Pool
   rssBytes: 200 * MB,
   ...over,
 });
-const limits = { maxWarm: 3, memoryBudgetBytes: 10_000 * MB, idleTimeoutMs: 1000 };
+const limits = { maxWarm: 3, accountMaxWarm: 3, memoryBudgetBytes: 10_000 * MB, idleTimeoutMs: 1000 };
 
 describe('planRoomFor', () => {
   it('admits without evicting while under both limits', () => {
@@ -60,5 +60,18 @@ describe('idleExpired and overBudget', () => {
   it('sheds idle LRU members until under the memory budget', () => {
     expect(overBudget([m('a', 3), m('b', 1), m('c', 2, { inUse: true })], 350 * MB)).toEqual(['b', 'a']);
     expect(overBudget([m('a', 1)], 1000 * MB)).toEqual([]);
+  });
+});
+
+describe('fairShare', () => {
+  const l = { maxWarm: 8, accountMaxWarm: 4 };
+  it('alone, an account may hold up to its cap', () => {
+    expect(fairShare('a', new Map([['a', 3]]), new Set(), l)).toBe(4);
+    expect(fairShare('a', new Map([['a', 3]]), new Set(['a']), l)).toBe(4);
+  });
+  it('while another account waits, an equal split of the pool (at least one, at most the cap)', () => {
+    expect(fairShare('a', new Map([['a', 4]]), new Set(['b']), l)).toBe(4);
+    expect(fairShare('a', new Map([['a', 3], ['c', 2]]), new Set(['b']), l)).toBe(2);
+    expect(fairShare('a', new Map(Array.from({ length: 20 }, (_, i) => [`x${i}`, 1])), new Set(['b']), l)).toBe(1);
   });
 });

@@ -2,6 +2,8 @@
 
 export interface PoolLimits {
   maxWarm: number;
+  /** Processes one account may hold in use at once (ACCOUNT_MAX_WARM): the rest stays for the others. */
+  accountMaxWarm: number;
   memoryBudgetBytes: number;
   idleTimeoutMs: number;
 }
@@ -67,4 +69,21 @@ export function overBudget(members: PoolMember[], memoryBudgetBytes: number): st
     memory -= m.rssBytes;
   }
   return out;
+}
+
+/**
+ * How many processes `account` may hold in use right now: never more than its cap, and while
+ * another account waits, no more than an equal split of the pool between the accounts that hold
+ * or want processes. Alone, an account may use up to its cap.
+ */
+export function fairShare(
+  account: string,
+  holders: ReadonlyMap<string, number>,
+  waiting: ReadonlySet<string>,
+  limits: Pick<PoolLimits, 'maxWarm' | 'accountMaxWarm'>,
+): number {
+  const othersWait = [...waiting].some((a) => a !== account);
+  if (!othersWait) return limits.accountMaxWarm;
+  const active = new Set([...holders.keys(), ...waiting, account]).size;
+  return Math.min(limits.accountMaxWarm, Math.max(1, Math.floor(limits.maxWarm / active)));
 }

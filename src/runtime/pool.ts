@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { TurnErrorCode } from '../errors.js';
 import {
+  fairShare,
   idleExpired,
   overBudget,
   planRoomFor,
@@ -20,6 +21,9 @@ export interface PoolStats {
   evictions: Record<EvictionReason, number>;
   crashes: number;
   sessions: { id: string; pid: number | null; busy: boolean; rss_bytes: number; idle_ms: number; turns: number }[];
+  accountMaxWarm: number;
+  /** Per account: processes held in use (running a turn, or waiting on an approval) and turns waiting for one. */
+  accounts: { account_id: string; in_use: number; waiting: number; share: number }[];
 }
 
 const SWEEP_MS = 5_000;
@@ -34,7 +38,11 @@ export class WarmPool {
   /** Leases taken by turns (running, or about to run) per session id. */
   private readonly leases = new Map<string, number>();
   private readonly rss = new Map<string, number>();
-  private waiters: (() => void)[] = [];
+  private waiters: { accountId: string; wake: () => void }[] = [];
+  /** The account of each leased session (a lease is a process held in use, approval waits included). */
+  private readonly leaseAccount = new Map<string, string>();
+  /** Turns waiting for a process (room or their account's share), per account. */
+  private readonly waitingBy = new Map<string, number>();
   private spawns = 0;
   private crashes = 0;
   private readonly evictions: Record<EvictionReason, number> = {
@@ -61,17 +69,23 @@ export class WarmPool {
    */
   async acquire(
     id: string,
-    want: { fingerprint: string; turnBudgetUsd: number; stale: boolean },
+    want: { accountId: string; fingerprint: string; turnBudgetUsd: number; stale: boolean },
     spawn: () => Promise<WarmSession>,
   ): Promise<WarmSession> {
     this.leases.set(id, (this.leases.get(id) ?? 0) + 1);
     try {
+      await this.waitForShare(id, want.accountId);
+      this.leaseAccount.set(id, want.accountId);
       const existing = this.sessions.get(id);
       if (existing?.alive && want.stale) await this.evict(id, 'stale');
       else if (existing?.alive && existing.fingerprint !== want.fingerprint) await this.evict(id, 'settings_changed');
       else if (existing?.alive && !existing.canAfford(want.turnBudgetUsd)) await this.evict(id, 'budget_spent');
-      else if (existing?.alive) return existing;
-      await this.makeRoom(id);
+      else if (existing?.alive) {
+        this.wakeIfDoneWaiting(want.accountId);
+        return existing;
+      }
+      await this.makeRoom(id, want.accountId);
+      this.wakeIfDoneWaiting(want.accountId);
       const session = await spawn();
       this.sessions.set(id, session);
       this.spawns++;
@@ -86,8 +100,10 @@ export class WarmPool {
 
   release(id: string): void {
     const n = (this.leases.get(id) ?? 1) - 1;
-    if (n <= 0) this.leases.delete(id);
-    else this.leases.set(id, n);
+    if (n <= 0) {
+      this.leases.delete(id);
+      this.leaseAccount.delete(id);
+    } else this.leases.set(id, n);
     this.wake();
   }
 
@@ -137,7 +153,45 @@ export class WarmPool {
       evictions: { ...this.evictions },
       crashes: this.crashes,
       sessions: list,
+      accountMaxWarm: this.limits.accountMaxWarm,
+      accounts: [...new Set([...this.holders().keys(), ...this.waitingBy.keys()])].sort().map((a) => ({
+        account_id: a,
+        in_use: this.holders().get(a) ?? 0,
+        waiting: this.waitingBy.get(a) ?? 0,
+        share: fairShare(a, this.holders(), new Set(this.waitingBy.keys()), this.limits),
+      })),
     };
+  }
+
+  /** Processes held in use per account. */
+  private holders(except?: string): Map<string, number> {
+    const by = new Map<string, number>();
+    for (const [sessionId, account] of this.leaseAccount) if (sessionId !== except) by.set(account, (by.get(account) ?? 0) + 1);
+    return by;
+  }
+
+  /**
+   * Waits while the account holds its fair share already (see pool-policy.ts `fairShare`), so
+   * one tenant's turns — approval waits included, which hold a process at almost no cost —
+   * cannot take the whole pool while others wait.
+   */
+  private async waitForShare(id: string, accountId: string): Promise<void> {
+    for (;;) {
+      const holders = this.holders(id);
+      if ((holders.get(accountId) ?? 0) < fairShare(accountId, holders, new Set(this.waitingBy.keys()), this.limits)) return;
+      await this.wait(accountId);
+    }
+  }
+
+  private async wait(accountId: string): Promise<void> {
+    this.waitingBy.set(accountId, (this.waitingBy.get(accountId) ?? 0) + 1);
+    try {
+      await new Promise<void>((resolve) => this.waiters.push({ accountId, wake: resolve }));
+    } finally {
+      const n = (this.waitingBy.get(accountId) ?? 1) - 1;
+      if (n > 0) this.waitingBy.set(accountId, n);
+      else this.waitingBy.delete(accountId);
+    }
   }
 
   /** Ends every process; turns still running end with `failure`. */
@@ -148,13 +202,13 @@ export class WarmPool {
     await Promise.all(all.map((s) => s.close(failure)));
   }
 
-  private async makeRoom(forId: string): Promise<void> {
+  private async makeRoom(forId: string, accountId: string): Promise<void> {
     for (;;) {
       const members = (await this.members()).filter((m) => m.id !== forId);
       const plan = planRoomFor(members, this.limits);
       for (const { id, reason } of plan.evict) await this.evict(id, reason);
       if (plan.fits) return;
-      await new Promise<void>((resolve) => this.waiters.push(resolve));
+      await this.wait(accountId);
     }
   }
 
@@ -178,9 +232,20 @@ export class WarmPool {
     await Promise.all([...this.sessions.values()].map(async (s) => this.rss.set(s.sessionId, await s.rssBytes())));
   }
 
+  /**
+   * An account that got its process no longer waits, so the shares of the accounts it held back
+   * may have grown: they look again. Only on success, so waiters that look again and still cannot
+   * go never wake each other in a loop.
+   */
+  private wakeIfDoneWaiting(accountId: string): void {
+    if (!this.waitingBy.has(accountId) && this.waiters.length > 0) this.wake();
+  }
+
+  /** Every waiter looks again; those of the accounts holding least look first. */
   private wake(): void {
-    const waiters = this.waiters;
+    const held = this.holders();
+    const waiters = this.waiters.sort((a, b) => (held.get(a.accountId) ?? 0) - (held.get(b.accountId) ?? 0));
     this.waiters = [];
-    for (const w of waiters) w();
+    for (const w of waiters) w.wake();
   }
 }

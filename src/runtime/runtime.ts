@@ -127,6 +127,7 @@ export class AgentRuntime {
     let coldStart = false;
     try {
       const want = {
+        accountId: req.accountId,
         // The CLI takes these at start, so a turn that asks for other ones needs its own process.
         fingerprint: JSON.stringify([model, systemPrompt, req.maxTurns, req.maxBudgetUsd, req.outputSchema ?? null]),
         turnBudgetUsd: req.maxBudgetUsd,

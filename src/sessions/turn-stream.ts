@@ -113,7 +113,8 @@ const TERMINAL_GRACE_MS = 2_000;
 /**
  * Replays a turn's events after `afterSeq`, then follows it live until its terminal event,
  * yielding a heartbeat whenever nothing happened for `heartbeatMs`. Reads the log only — no
- * per-client buffer — so a slow reader holds back nobody but itself.
+ * per-client buffer — so a slow reader holds back nobody but itself. Every event it yields is in
+ * the log, so its id is one a reconnect can name.
  */
 export async function* followTurn(
   { accountId, sessionId, turnId }: { accountId: string; sessionId: string; turnId: string },
@@ -123,6 +124,9 @@ export async function* followTurn(
 ): AsyncGenerator<FollowItem> {
   let cursor = afterSeq;
   let quietSince = deps.now();
+  // Whether the catalog was asked if the turn ended since the log last went quiet: asked at once,
+  // so a stream that is complete but lacks its end (its server died) ends now, not after a heartbeat.
+  let askedEnd = false;
   while (!opts.signal?.aborted) {
     const batch = await deps.events.read(turnId, cursor, 500);
     for (const event of batch) {
@@ -132,22 +136,33 @@ export async function* followTurn(
     }
     if (batch.length > 0) {
       quietSince = deps.now();
+      askedEnd = false;
       continue;
     }
     const quietFor = deps.now() - quietSince;
+    if (!askedEnd || quietFor >= opts.heartbeatMs) {
+      askedEnd = true;
+      if (await closeIfEnded({ accountId, sessionId, turnId }, deps)) continue;
+    }
     if (quietFor < opts.heartbeatMs) {
       // Woken or not (a wake-up from another instance may be lost), look at the log again.
       await deps.hub.wait(turnKey(turnId), opts.heartbeatMs - quietFor, opts.signal);
       continue;
     }
-    const turn = await deps.catalog.getTurn(accountId, sessionId, turnId);
-    if (turn && turn.finishedAt !== null && deps.now() - turn.finishedAt > TERMINAL_GRACE_MS) {
-      // Ended without its stream being closed (its instance died before writing it): close it now.
-      const { type, data } = terminalEvent(turn);
-      yield { kind: 'event', event: { seq: cursor + 1, type, data } };
-      return;
-    }
     quietSince = deps.now();
     yield { kind: 'heartbeat' };
   }
+}
+
+/**
+ * A turn that ended a while ago without its terminal event in the log (its instance died before
+ * writing it) gets it written now, from its record, as the log's next event; true if so.
+ */
+async function closeIfEnded(target: { accountId: string; sessionId: string; turnId: string }, deps: FollowDeps): Promise<boolean> {
+  const turn = await deps.catalog.getTurn(target.accountId, target.sessionId, target.turnId);
+  if (!turn || turn.finishedAt === null || deps.now() - turn.finishedAt <= TERMINAL_GRACE_MS) return false;
+  const { type, data } = terminalEvent(turn);
+  // Idempotent on (turn, seq): two readers closing the same stream write one event.
+  await deps.events.append(target.turnId, [{ seq: (await deps.events.lastSeq(target.turnId)) + 1, type, data }], deps.now());
+  return true;
 }

@@ -61,6 +61,8 @@ export interface TurnServiceOptions {
   observer?: TurnObserver;
   /** Put message text (the prompt, the answer) in the turn's log lines (LOG_MESSAGES). */
   logMessages?: boolean;
+  /** The offline demo model answers: its prices are made up, so turns cost 0 and spend no budget. */
+  demo?: boolean;
 }
 
 /** Limits of 0 mean "unlimited"; the queue compares counts against a number. */
@@ -217,7 +219,15 @@ export class TurnService {
   async closeLostTurns(lost: LostTurn[]): Promise<void> {
     const { catalog, events, hub, clock } = this.deps;
     for (const { turnId, sessionId, accountId } of lost) {
-      const turn = await catalog.getTurn(accountId, sessionId, turnId);
+      let turn = await catalog.getTurn(accountId, sessionId, turnId);
+      if (turn && turn.responseText === '') {
+        // Its outcome was never written: keep at least the text its client saw streamed.
+        const text = await streamedText(events, turnId);
+        if (text) {
+          await catalog.recoverResponseText(turnId, text);
+          turn = { ...turn, responseText: text };
+        }
+      }
       if (turn) {
         const { type, data } = terminalEvent(turn);
         await events.append(turnId, [{ seq: (await events.lastSeq(turnId)) + 1, type, data }], clock.now());
@@ -393,7 +403,7 @@ export class TurnService {
         responseText: r.responseText,
         toolCalls: r.toolCalls,
         usage: r.usage,
-        costUsd: turnCostUsd(r.cumulativeCostUsd, sdkCostSoFar),
+        costUsd: this.opts.demo ? 0 : turnCostUsd(r.cumulativeCostUsd, sdkCostSoFar),
         durationMs: r.durationMs,
         numTurns: r.numTurns,
         errorCode: r.error?.code ?? null,
@@ -415,6 +425,17 @@ export class TurnService {
   /** The turn's logger (session_id, turn_id, account_id); once the turn is gone, the service's. */
   private turnLog(turnId: string): Logger {
     return this.local.get(turnId)?.log ?? this.deps.log.child({ turn_id: turnId });
+  }
+}
+
+/** The text of a turn's `text.delta` events, in order. */
+async function streamedText(events: EventLog, turnId: string): Promise<string> {
+  let text = '';
+  for (let after = 0; ; ) {
+    const batch = await events.read(turnId, after, 500);
+    if (batch.length === 0) return text;
+    for (const e of batch) if (e.type === 'text.delta' && typeof e.data.text === 'string') text += e.data.text;
+    after = batch.at(-1)!.seq;
   }
 }
 

@@ -40,6 +40,10 @@ export function forkableTurnsQuery(db: Db, sessionId: string, throughSeq: number
 }
 
 /** Rows per multi-row insert: well under SQLite's and PostgreSQL's bound-parameter limits. */
+/** See Catalog.recoverResponseText: only a failed turn, only when it has no text of its own. */
+export const recoverTextQuery = (db: Db, turnId: string, text: string) =>
+  db.updateTable('turns').set({ response_text: text }).where('id', '=', turnId).where('status', '=', 'failed').where('response_text', '=', '');
+
 export const INSERT_CHUNK = 100;
 
 export function chunks<T>(items: T[], size = INSERT_CHUNK): T[][] {

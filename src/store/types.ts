@@ -186,6 +186,11 @@ export interface Catalog {
    * for an unknown turn and `StoreConflictError` for one that is no longer active.
    */
   finishTurn(turnId: string, outcome: TurnOutcome, now: number, events?: (turn: TurnRecord) => StoredEvent[]): Promise<TurnRecord>;
+  /**
+   * Gives a failed turn that has no response text the text its client saw streamed (a crash cut
+   * it before its outcome was written); a turn that has text keeps it.
+   */
+  recoverResponseText(turnId: string, text: string): Promise<void>;
   /** The turn, if its session belongs to the account. */
   getTurn(accountId: string, sessionId: string, turnId: string): Promise<TurnRecord | null>;
   /** All turns of a session of the account in `seq` order (empty when the session is not the account's). */

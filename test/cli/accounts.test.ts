@@ -13,7 +13,9 @@ const NIL_UUID = '00000000-0000-0000-0000-000000000000';
 /** Runs the CLI, insists it succeeded (showing stderr if not), and parses its JSON output. */
 function cliJson(args: string[], env: Record<string, string>): any {
   const r = cli(args, env);
-  expect(r, `claude-agent-api ${args.join(' ')}`).toMatchObject({ code: 0, stderr: '' });
+  expect(r.code, `claude-agent-api ${args.join(' ')}: ${r.stderr}`).toBe(0);
+  // The one note on stderr: the first key ending keyless mode says where its sessions went.
+  expect(r.stderr.replace(/^(Keyless mode has ended: |This key reaches the sessions).*\n/, '')).toBe('');
   return JSON.parse(r.stdout);
 }
 
@@ -100,6 +102,17 @@ describe('claude-agent-api accounts / keys / stats / purge', () => {
 
   it('manages accounts and keys on a new SQLite store', async () => {
     happyPath({ DATA_DIR: await tempDir(), RETENTION_DAYS: '7' });
+  });
+
+  it('keys create local: the implicit account of keyless mode gets its first key, with a note', async () => {
+    const env = { DATA_DIR: await tempDir() };
+    const r = cli(['keys', 'create', 'local', '--name', 'laptop'], env);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ account_id: 'local', name: 'laptop', key: expect.stringMatching(KEY_SHAPE) });
+    expect(r.stderr).toContain('reaches the sessions created without a key');
+    // A second key for it goes to the same account.
+    expect(cliJson(['keys', 'create', 'local'], env).account_id).toBe('local');
+    expect(cliJson(['accounts', 'list'], env)).toEqual([expect.objectContaining({ id: 'local', name: 'local' })]);
   });
 
   it('refuses wrong arguments (exit 2) and reports domain errors (exit 1), changing nothing', async () => {

@@ -31,6 +31,19 @@ describe('sessions end to end', () => {
     expect(t.weather.requests.map((u) => u.pathname)).toEqual(['/v1/search', '/v1/forecast']);
   });
 
+  it('flags a failed tool call in /chat’s tool_calls (is_error)', async () => {
+    const ok = await t.json('POST', '/chat', { message: 'What is the weather in Paris?' });
+    expect(ok.body.tool_calls[0].is_error).toBe(false);
+    t.weather.mode = 'forecast-500';
+    try {
+      const { body } = await t.json('POST', '/chat', { message: 'What is the weather in Paris?' });
+      expect(body.is_error).toBe(false); // the turn itself succeeded: the model relayed the failure
+      expect(body.tool_calls[0]).toMatchObject({ tool_name: 'mcp__weather__get_weather', is_error: true });
+    } finally {
+      t.weather.mode = 'ok';
+    }
+  });
+
   it('keeps context: the second message reaches the model with the first in its history', async () => {
     const first = await t.json('POST', '/chat', { message: 'Remember the word avocado.' });
     expect(first.body.response_text).toContain('[history: 1 messages]');

@@ -77,6 +77,8 @@ describe('two instances on one PostgreSQL', () => {
     expect((await admin.query(`select count(*)::int as n from ${schema}.instances`)).rows[0].n).toBe(2);
   });
 
+  // 20 turns, each on a process rebuilt cold from the store (the other instance ran the last one):
+  // ~16 s alone, several times that on a loaded 2-core machine.
   it('20 messages alternating between the instances: the model sees the whole history each time', async () => {
     const first = await postJson(`${a.url}/chat`, { message: 'message 1: remember plum' });
     const id = first.body.session_id as string;
@@ -98,7 +100,7 @@ describe('two instances on one PostgreSQL', () => {
     const [la, lb] = await Promise.all([get(a, '/v1/sessions'), get(b, '/v1/sessions')]);
     expect(la.body).toEqual(lb.body);
     expect(la.body.sessions.map((s: { id: string }) => s.id)).toContain(id);
-  });
+  }, 300_000);
 
   it('a turn sent to A streams from B, and a dropped B stream resumes with Last-Event-ID', async () => {
     const id = await newSession(a);
@@ -202,10 +204,11 @@ describe('two instances on one PostgreSQL', () => {
     const lost = await waitFor(
       () => get(b, `/v1/sessions/${id}/turns/${turnId}`),
       (r) => r.body.status === 'failed',
-      LEASE_TTL_MS + 5_000,
+      LEASE_TTL_MS + 20_000,
     );
     expect(lost.body.error.code).toBe('instance_lost');
-    expect(Date.now() - killedAt).toBeLessThan(LEASE_TTL_MS + 5_000);
+    // Within the lease plus slack for a loaded machine (sweeps run every third of a lease).
+    expect(Date.now() - killedAt).toBeLessThan(LEASE_TTL_MS + 20_000);
     // A follower on B is told too, through the turn's event log.
     const { events: seen } = await stream;
     expect(seen.at(-1)).toMatchObject({ event: 'turn.failed', data: { code: 'instance_lost' } });

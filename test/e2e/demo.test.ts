@@ -22,7 +22,7 @@ describe('offline demo mode', () => {
   it('without a key: warns loudly, /health says demo, and chat works', async () => {
     const server = await spawnServer(await baseEnv());
     servers.push(server);
-    const warning = server.logs.map((l) => JSON.parse(l)).find((e) => /DEMO MODE/.test(e.msg ?? ''));
+    const warning = server.logs.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l)).find((e) => /DEMO MODE/.test(e.msg ?? ''));
     expect(warning).toBeDefined();
     expect(warning.level).toBe(40); // pino "warn"
 
@@ -34,7 +34,25 @@ describe('offline demo mode', () => {
     expect(chat.status).toBe(200);
     expect(chat.body.is_error).toBe(false);
     expect(chat.body.response_text).toContain('Echo: hello demo');
-    expect(chat.body.cost_usd).toBeGreaterThan(0);
+    // The demo model's prices are made up: a demo turn costs nothing and spends no budget.
+    expect(chat.body.cost_usd).toBe(0);
+    // Besides the JSON log, a line for the person who started it: where to go, and in which mode.
+    expect(server.logs).toContain(`  Web chat: ${server.url}/`);
+    expect(server.logs.some((l) => /is up \(demo mode/.test(l))).toBe(true);
+  });
+
+  it('the headline question works offline: the weather tool answers from built-in sample data', async () => {
+    // Open-Meteo's real addresses, unreachable here: the demo must not need them.
+    const server = await spawnServer({ ...(await baseEnv()), WEATHER_TOOL: 'true', WEATHER_GEOCODING_URL: 'http://127.0.0.1:9', WEATHER_FORECAST_URL: 'http://127.0.0.1:9' });
+    servers.push(server);
+    const chat = await postJson(`${server.url}/chat`, { message: 'What is the weather in Paris?' });
+    expect(chat.status).toBe(200);
+    expect(chat.body.is_error).toBe(false);
+    expect(chat.body.tool_calls).toHaveLength(1);
+    expect(chat.body.tool_calls[0]).toMatchObject({ tool_name: 'mcp__weather__get_weather', is_error: false });
+    expect(chat.body.tool_calls[0].tool_result).toContain('Paris, France');
+    expect(chat.body.response_text).toContain('18.2');
+    expect(chat.body.cost_usd).toBe(0);
   });
 
   it('with a key: talks to the configured endpoint and starts no demo model', async () => {

@@ -79,6 +79,38 @@ describe('faults', () => {
     expect((await send(id, 'after the break')).body.status).toBe('succeeded');
   });
 
+  it('a model 401 fails the turn with model_auth_failed; the CLI’s retries stay within CLAUDE_MAX_RETRIES', async () => {
+    t = await startTestServer({ CLAUDE_MAX_RETRIES: '1' });
+    const id = await newSession();
+    const turn = (await send(id, 'MOCK fail 401')).body;
+    expect(turn.status).toBe('failed');
+    expect(turn.error.code).toBe('model_auth_failed');
+    // The CLI retries a 401 like a 5xx (it has no setting to tell them apart): 1 + CLAUDE_MAX_RETRIES
+    // requests. Not retrying credentials errors at all is the gateway's job (issue 19); see README.
+    expect(t.mock.requests.filter((r) => JSON.stringify(r.body).includes('MOCK fail 401')).length).toBeLessThanOrEqual(2);
+  });
+
+  it('after a failed turn the next message carries the failed prompt with it, and the history says it failed', async () => {
+    t = await startTestServer();
+    const id = await newSession();
+    expect((await send(id, 'MOCK fail 500')).body.status).toBe('failed');
+    const next = (await send(id, 'second question')).body;
+    expect(next.status).toBe('succeeded');
+    // What the model was sent: the SDK keeps the unanswered prompt in the transcript, so the model
+    // sees it together with the new one (documented in README, "When a turn fails").
+    const last = t.mock.requests.at(-1)!.body as { messages: Array<{ role: string; content: unknown }> };
+    const sent = JSON.stringify(last.messages);
+    expect(sent).toContain('MOCK fail 500');
+    expect(sent).toContain('second question');
+    const history = (await t.json('GET', `/v1/sessions/${id}/messages`)).body.messages;
+    expect(history.map((m: { role: string; status?: string }) => [m.role, m.status ?? null])).toEqual([
+      ['user', null],
+      ['assistant', 'failed'],
+      ['user', null],
+      ['assistant', 'succeeded'],
+    ]);
+  });
+
   it('a model that retries once and then answers succeeds', async () => {
     t = await startTestServer({ CLAUDE_MAX_RETRIES: '1' });
     const id = await newSession();

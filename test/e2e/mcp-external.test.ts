@@ -42,7 +42,7 @@ describe('external MCP servers from MCP_CONFIG', () => {
   it('calls a tool of a stdio MCP server', async () => {
     const { body } = await t.json('POST', '/chat', { message: 'MOCK tool add {"a": 2, "b": 40}' });
     expect(body.is_error).toBe(false);
-    expect(body.tool_calls).toEqual([{ tool_name: 'mcp__calc__add', tool_input: { a: 2, b: 40 }, tool_result: '42' }]);
+    expect(body.tool_calls).toEqual([{ tool_name: 'mcp__calc__add', tool_input: { a: 2, b: 40 }, tool_result: '42', is_error: false }]);
     expect(body.response_text).toContain('Tool add returned: 42');
   });
 

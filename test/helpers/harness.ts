@@ -38,6 +38,8 @@ export function testEnv(dataDir: string, mock: MockModel, weather: FakeOpenMeteo
     WEATHER_GEOCODING_URL: weather.url,
     WEATHER_FORECAST_URL: weather.url,
     CLAUDE_MAX_RETRIES: '1',
+    // Tests call from one address with many wrong keys on purpose; test/http/auth-limits.test.ts lowers it.
+    AUTH_FAILURE_LIMIT: '100000',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     PATH: process.env.PATH ?? '/usr/bin:/bin',
     HOME: process.env.HOME ?? '/root',

@@ -2,7 +2,6 @@ import { createRoute, z } from '@hono/zod-openapi';
 import type { AccountService } from '../../accounts/service.js';
 import type { RetentionService } from '../../retention/service.js';
 import type { ApiApp } from '../app.js';
-import { ErrorSchema } from '../schemas.js';
 import {
   AccountParam,
   AccountSchema,
@@ -19,16 +18,11 @@ import {
   UsageReportSchema,
 } from '../schemas-accounts.js';
 import { accountView, keyView, limitsFromBody, toolPolicyFromBody, purgeView, statsView, usageRowView, usageTotals } from '../views-accounts.js';
-import { authErrors, body, json } from './helpers.js';
+import { body, errorsFor, json } from './helpers.js';
 import { usageRange } from './account.js';
 
 /** `/v1/admin/...`: accounts, keys, usage of all accounts, retention. Needs the admin key. */
 
-const adminErrors = {
-  400: json(ErrorSchema, 'Invalid input'),
-  ...authErrors,
-  404: json(ErrorSchema, 'No such account or key'),
-};
 
 const createAccount = createRoute({
   method: 'post',
@@ -36,14 +30,14 @@ const createAccount = createRoute({
   operationId: 'admin.accounts.create',
   summary: 'Create an account',
   request: body(CreateAccountBody),
-  responses: { 201: json(AccountSchema, 'The account'), 409: json(ErrorSchema, 'The name is taken (`conflict`)'), ...adminErrors },
+  responses: { 201: json(AccountSchema, 'The account'), ...errorsFor('conflict') },
 });
 const listAccounts = createRoute({
   method: 'get',
   path: '/v1/admin/accounts',
   operationId: 'admin.accounts.list',
   summary: 'List accounts',
-  responses: { 200: json(z.object({ accounts: z.array(AccountSchema).openapi({ description: 'Every account.' }) }), 'Every account'), ...adminErrors },
+  responses: { 200: json(z.object({ accounts: z.array(AccountSchema).openapi({ description: 'Every account.' }) }), 'Every account') },
 });
 const getAccount = createRoute({
   method: 'get',
@@ -51,7 +45,7 @@ const getAccount = createRoute({
   operationId: 'admin.accounts.get',
   summary: 'Get an account',
   request: { params: AccountParam },
-  responses: { 200: json(AccountSchema, 'The account'), ...adminErrors },
+  responses: { 200: json(AccountSchema, 'The account'), ...errorsFor('account_not_found') },
 });
 const patchAccount = createRoute({
   method: 'patch',
@@ -59,7 +53,7 @@ const patchAccount = createRoute({
   operationId: 'admin.accounts.update',
   summary: 'Rename an account or set its limits',
   request: { params: AccountParam, ...body(PatchAccountBody) },
-  responses: { 200: json(AccountSchema, 'The account'), 409: json(ErrorSchema, 'The name is taken (`conflict`)'), ...adminErrors },
+  responses: { 200: json(AccountSchema, 'The account'), ...errorsFor('account_not_found', 'conflict') },
 });
 const createKey = createRoute({
   method: 'post',
@@ -67,7 +61,7 @@ const createKey = createRoute({
   operationId: 'admin.keys.create',
   summary: 'Create an API key for an account; the secret is in this response only',
   request: { params: AccountParam, ...body(CreateKeyBody, false) },
-  responses: { 201: json(CreatedKeySchema, 'The key, with its secret'), ...adminErrors },
+  responses: { 201: json(CreatedKeySchema, 'The key, with its secret'), ...errorsFor('account_not_found') },
 });
 const listKeys = createRoute({
   method: 'get',
@@ -75,7 +69,7 @@ const listKeys = createRoute({
   operationId: 'admin.keys.list',
   summary: 'List an account’s keys (prefixes only)',
   request: { params: AccountParam },
-  responses: { 200: json(z.object({ keys: z.array(ApiKeySchema).openapi({ description: 'The account’s keys, revoked ones included.' }) }), 'The keys'), ...adminErrors },
+  responses: { 200: json(z.object({ keys: z.array(ApiKeySchema).openapi({ description: 'The account’s keys, revoked ones included.' }) }), 'The keys'), ...errorsFor('account_not_found') },
 });
 const revokeKey = createRoute({
   method: 'delete',
@@ -83,7 +77,7 @@ const revokeKey = createRoute({
   operationId: 'admin.keys.revoke',
   summary: 'Revoke a key: it stops working at once, on every instance',
   request: { params: KeyParams },
-  responses: { 200: json(ApiKeySchema, 'The revoked key'), ...adminErrors },
+  responses: { 200: json(ApiKeySchema, 'The revoked key'), ...errorsFor('account_not_found', 'api_key_not_found') },
 });
 const usage = createRoute({
   method: 'get',
@@ -91,7 +85,7 @@ const usage = createRoute({
   operationId: 'admin.usage',
   summary: 'Usage of every account (or one) by UTC day and model',
   request: { query: AdminUsageQuery },
-  responses: { 200: json(UsageReportSchema, 'Usage'), ...adminErrors },
+  responses: { 200: json(UsageReportSchema, 'Usage') },
 });
 const purge = createRoute({
   method: 'post',
@@ -99,14 +93,14 @@ const purge = createRoute({
   operationId: 'admin.purge',
   summary: 'Purge sessions past their retention now (or, with dry_run, report what would go)',
   request: body(PurgeBody, false),
-  responses: { 200: json(PurgeReportSchema, 'What was (or would be) purged'), ...adminErrors },
+  responses: { 200: json(PurgeReportSchema, 'What was (or would be) purged') },
 });
 const stats = createRoute({
   method: 'get',
   path: '/v1/admin/storage-stats',
   operationId: 'admin.storageStats',
   summary: 'What the whole store holds, and how much is due for purge',
-  responses: { 200: json(StorageStatsSchema, 'Storage'), ...adminErrors },
+  responses: { 200: json(StorageStatsSchema, 'Storage') },
 });
 
 export function registerAdminRoutes(app: ApiApp, accounts: AccountService, retention: RetentionService): void {
@@ -127,7 +121,9 @@ export function registerAdminRoutes(app: ApiApp, accounts: AccountService, reten
   });
 
   app.openapi(createKey, async (c) => {
-    const { key, record } = await accounts.createKey(c.req.valid('param').account_id, c.req.valid('json')?.name ?? null);
+    // `local` (keyless mode's implicit account) is created on its first key: see AccountService.accountForKey.
+    const { id } = await accounts.accountForKey(c.req.valid('param').account_id);
+    const { key, record } = await accounts.createKey(id, c.req.valid('json')?.name ?? null);
     return c.json({ ...keyView(record), key }, 201);
   });
   app.openapi(listKeys, async (c) => c.json({ keys: (await accounts.listKeys(c.req.valid('param').account_id)).map(keyView) }, 200));

@@ -7,8 +7,8 @@ import { InvalidPathError } from '../../files/paths.js';
 import type { FileEntry, FilesService } from '../../files/service.js';
 import type { ApiApp, ApiEnv } from '../app.js';
 import { errorJson } from '../errors.js';
-import { ErrorSchema, SessionIdParam } from '../schemas.js';
-import { account, errors, json } from './helpers.js';
+import { SessionIdParam } from '../schemas.js';
+import { account, errorsFor, json } from './helpers.js';
 
 /** Routes whose body is the raw bytes of a file, not JSON (app.ts skips its JSON checks for them). */
 export const RAW_BODY_ROUTE = /^\/v1\/sessions\/[^/]+\/files\/./;
@@ -28,8 +28,6 @@ const FilePathParam = z.object({
 });
 const ListQuery = z.object({ prefix: z.string().max(1024).optional().openapi({ description: 'Only paths starting with this.' }) });
 
-const busy = json(ErrorSchema, 'A turn is running or waiting (`session_busy`), or the session is archived (`session_archived`)');
-const tooLarge = json(ErrorSchema, 'Past MAX_FILE_BYTES (`file_too_large`) or a quota (`storage_quota_exceeded`)');
 
 const list = createRoute({
   method: 'get',
@@ -37,7 +35,7 @@ const list = createRoute({
   operationId: 'files.list',
   summary: 'List the files in a session’s workspace',
   request: { params: SessionIdParam, query: ListQuery },
-  responses: { 200: json(FileListSchema, 'Regular files (symlinks are not listed), sorted by path'), ...errors },
+  responses: { 200: json(FileListSchema, 'Regular files (symlinks are not listed), sorted by path'), ...errorsFor('session_not_found', 'invalid_path') },
 });
 
 const put = createRoute({
@@ -50,7 +48,10 @@ const put = createRoute({
     'upload leaves nothing. Parent directories are created. Refused while a turn runs or waits (409 `session_busy`): ' +
     'the agent owns its workspace during a turn.',
   request: { params: FilePathParam, body: { content: { 'application/octet-stream': { schema: z.string().openapi({ format: 'binary' }) } }, required: true } },
-  responses: { 201: json(FileSchema, 'The stored file'), ...errors, 409: busy, 413: tooLarge },
+  responses: {
+    201: json(FileSchema, 'The stored file'),
+    ...errorsFor('session_not_found', 'invalid_path', 'session_busy', 'session_archived', 'file_too_large', 'storage_quota_exceeded'),
+  },
 });
 
 const download = createRoute({
@@ -63,8 +64,7 @@ const download = createRoute({
     200: { content: { 'application/octet-stream': { schema: z.string().openapi({ format: 'binary' }) } }, description: 'The file' },
     206: { description: 'The requested byte range' },
     304: { description: 'Unchanged (If-None-Match)' },
-    ...errors,
-    416: json(ErrorSchema, 'The range lies outside the file (`range_not_satisfiable`)'),
+    ...errorsFor('session_not_found', 'file_not_found', 'invalid_path', 'range_not_satisfiable'),
   },
 });
 
@@ -74,7 +74,7 @@ const remove = createRoute({
   operationId: 'files.delete',
   summary: 'Delete a file',
   request: { params: FilePathParam },
-  responses: { 204: { description: 'Deleted' }, ...errors, 409: busy },
+  responses: { 204: { description: 'Deleted' }, ...errorsFor('session_not_found', 'file_not_found', 'invalid_path', 'session_busy', 'session_archived') },
 });
 
 const fileView = (f: FileEntry) => ({ path: f.path, size: f.size, sha256: f.sha256, modified_at: new Date(f.modifiedAt).toISOString() });

@@ -2,6 +2,7 @@ import type { z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { AccountService } from '../../accounts/service.js';
 import type { ApiEnv } from '../app.js';
+import { ERROR_CODES, type ErrorCode } from '../errors.js';
 import { ErrorSchema } from '../schemas.js';
 
 /** The account the request acts for (403 for the admin key, which owns no sessions). */
@@ -29,3 +30,16 @@ export const errors = {
   ...authErrors,
   404: json(ErrorSchema, 'No such session (also for another account’s session)'),
 };
+
+/**
+ * The responses of a route's own error codes, from the error table (errors.ts): one entry per
+ * status, its description listing the codes. What every route shares (authentication, body
+ * handling, parameter validation) is added to the document in one place (http/openapi.ts).
+ */
+export function errorsFor(...codes: ErrorCode[]) {
+  const byStatus = new Map<number, ErrorCode[]>();
+  for (const code of codes) byStatus.set(ERROR_CODES[code].status, [...(byStatus.get(ERROR_CODES[code].status) ?? []), code]);
+  return Object.fromEntries(
+    [...byStatus].map(([status, list]) => [status, json(ErrorSchema, list.map((c) => `\`${c}\`: ${ERROR_CODES[c].meaning}`).join('; '))]),
+  );
+}

@@ -2,9 +2,10 @@ import { createRoute } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import type { Logger } from 'pino';
-import { EventsExpiredError } from '../../errors.js';
+import { DomainError, EventsExpiredError } from '../../errors.js';
+import { lastEventId } from '../event-id.js';
 import type { SessionService } from '../../sessions/service.js';
-import { followTurn, type FollowDeps } from '../../sessions/turn-stream.js';
+import { followTurn, TERMINAL_EVENTS, type FollowDeps } from '../../sessions/turn-stream.js';
 import type { TurnService } from '../../sessions/turns.js';
 import type { ApiApp, ApiEnv } from '../app.js';
 import {
@@ -21,7 +22,7 @@ import {
   TurnSchema,
 } from '../schemas.js';
 import { turnView } from '../views.js';
-import { account, body, errors, json } from './helpers.js';
+import { account, body, errors, errorsFor, json } from './helpers.js';
 
 export interface StreamDeps extends FollowDeps {
   heartbeatMs: number;
@@ -67,10 +68,12 @@ const events = createRoute({
   summary: 'Attach to a turn’s event stream (again)',
   description:
     'Replays the events after `Last-Event-ID` (header, or `last_event_id`), then follows the turn live until ' +
-    'it ends. After the turn ended, replays it for EVENT_RETENTION.',
+    'it ends. After the turn ended, replays it for EVENT_RETENTION. A reconnect after the terminal event answers ' +
+    '204 (no content), which tells an EventSource to stop reconnecting.',
   request: { params: TurnParams, query: EventsQuery },
   responses: {
     200: { content: sse, description: 'The event stream' },
+    204: { description: 'The client has seen the terminal event already: nothing more will come' },
     ...errors,
     410: json(ErrorSchema, 'The turn’s events are past retention (`events_expired`)'),
   },
@@ -92,7 +95,8 @@ const interrupt = createRoute({
   summary: 'Interrupt the running turn',
   description: 'The turn ends `interrupted` with what it had produced; the session stays warm for the next message.',
   request: { params: SessionIdParam },
-  responses: { 200: json(InterruptResultSchema, 'Whether a turn was interrupted'), ...errors },
+  // In a cluster the running instance is asked over the control channel, which may not answer.
+  responses: { 200: json(InterruptResultSchema, 'Whether a turn was interrupted'), ...errors, ...errorsFor('instance_unreachable') },
 });
 
 const permission = createRoute({
@@ -105,6 +109,7 @@ const permission = createRoute({
     200: json(PermissionDecisionBody.pick({ decision: true }), 'Decided; the turn goes on'),
     ...errors,
     404: json(ErrorSchema, 'No such session, or no such request waiting (`permission_not_found`)'),
+    ...errorsFor('instance_unreachable'),
   },
 });
 
@@ -145,8 +150,14 @@ export function registerMessageRoutes(app: ApiApp, sessions: SessionService, tur
     const { accountId } = account(c);
     const turn = await sessions.getTurn(accountId, id, turn_id);
     if (turn.finishedAt !== null && deps.now() - turn.finishedAt > deps.retentionMs) throw new EventsExpiredError(turn_id);
-    const header = Number(c.req.header('last-event-id'));
-    const after = Number.isInteger(header) && header >= 0 ? header : (c.req.valid('query').last_event_id ?? 0);
+    const after = lastEventId(c.req.header('last-event-id'), c.req.valid('query').last_event_id);
+    const last = await deps.events.lastSeq(turn_id);
+    if (after > last) throw new DomainError('invalid_event_id', `This stream has sent no event ${after} (its last is ${last}).`);
+    if (after > 0 && after === last && turn.finishedAt !== null) {
+      const [end] = await deps.events.read(turn_id, last - 1, 1);
+      // The client saw the end already: nothing more will come, and 204 tells EventSource to stop reconnecting.
+      if (end && TERMINAL_EVENTS.has(end.type)) return c.body(null, 204);
+    }
     return streamTurn(c, { accountId, sessionId: id, turnId: turn_id }, after, deps);
   });
 

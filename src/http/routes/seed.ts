@@ -4,7 +4,7 @@ import type { TurnService } from '../../sessions/turns.js';
 import type { ApiApp } from '../app.js';
 import { ChatBody, ChatResponseSchema, ErrorSchema, SeedSessionSchema } from '../schemas.js';
 import { chatView, seedSessionView } from '../views.js';
-import { account, authErrors } from './helpers.js';
+import { account, authErrors, errorsFor } from './helpers.js';
 
 /** The seed prototype's API, kept field for field so its clients keep working. */
 
@@ -21,6 +21,7 @@ const chat = createRoute({
     409: { content: { 'application/json': { schema: ErrorSchema } }, description: 'Session busy' },
     429: { content: { 'application/json': { schema: ErrorSchema } }, description: 'Too many turns' },
     413: { content: { 'application/json': { schema: ErrorSchema } }, description: 'Message too large' },
+    ...errorsFor('shutting_down'),
     ...authErrors,
   },
 });

@@ -4,6 +4,7 @@ import type { PoolStats } from '../../runtime/pool.js';
 import type { SandboxStatus } from '../../sandbox/sandbox.js';
 import { TURN_ERROR_CODES } from '../../errors.js';
 import { errorCodeTable } from '../errors.js';
+import { completeDocument } from '../openapi.js';
 import { ErrorSchema, ref, RuntimeStatsSchema } from '../schemas.js';
 
 export interface SystemInfo {
@@ -48,11 +49,10 @@ const HealthSchema = z
     warning: z.string().optional().openapi({ description: 'Set in demo mode: why answers are not from Claude.' }),
     model: z.string().openapi({ description: 'The default model of new sessions.' }),
     store: z.string().openapi({ description: 'The store backend: `sqlite` or `postgres`.' }),
-    uptime_s: z.number().openapi({ description: 'Seconds since the server started.' }),
-    runtime: RuntimeStatsSchema.omit({ sessions: true }).openapi({ description: 'The agent processes of this instance.' }),
     sandbox: ref(SandboxSchema, 'The sandbox in force.'),
   })
-  .openapi('Health', { description: 'Liveness and a summary of the instance.' });
+  // Public: nothing about the tenants' activity (warm/busy processes, memory, crashes); that is /v1/runtime, for the admin.
+  .openapi('Health', { description: 'Liveness and what this instance is (its mode and version).' });
 
 const CheckSchema = z.string().openapi({ description: '`ok`, or what is wrong.' });
 
@@ -83,7 +83,8 @@ const runtime = createRoute({
   method: 'get',
   path: '/v1/runtime',
   operationId: 'runtime.get',
-  summary: 'The agent runtime: warm and busy sessions, queued turns, memory, spawns and evictions',
+  summary: 'The agent runtime: warm and busy sessions, queued turns, memory, spawns and evictions (admin)',
+  description: 'Every account’s activity on this instance, so it needs the admin key (or keyless local mode).',
   responses: { 200: { content: { 'application/json': { schema: RuntimeStatsSchema } }, description: 'Runtime state' } },
 });
 
@@ -125,6 +126,8 @@ function runtimeView(s: PoolStats & { queued: number }) {
     spawns: s.spawns,
     evictions: s.evictions,
     crashes: s.crashes,
+    account_max_warm: s.accountMaxWarm,
+    accounts: s.accounts,
   };
 }
 
@@ -210,8 +213,6 @@ export function registerSystemRoutes(app: ApiApp, info: SystemInfo): void {
         ...(info.mode === 'demo' ? { warning: DEMO_WARNING } : {}),
         model: info.model,
         store: info.backend,
-        uptime_s: Math.round((Date.now() - info.startedAt) / 1000),
-        runtime: runtimeView(await info.runtime()),
         sandbox: info.sandbox,
       },
       200,
@@ -235,10 +236,18 @@ export function registerSystemRoutes(app: ApiApp, info: SystemInfo): void {
     scheme: 'bearer',
     description: 'An account’s API key (`caa_…`), or the admin key for admin routes.',
   });
-  app.doc31('/openapi.json', {
-    openapi: '3.1.0',
-    info: { title: 'claude-agent-api', version: info.version, description: apiDescription() },
-    security: [{ bearer: [] }],
+  // Built on first request, when every route is registered; the same document for everyone.
+  let document: object | null = null;
+  app.get('/openapi.json', (c) => {
+    document ??= completeDocument(
+      app.getOpenAPI31Document({
+        openapi: '3.1.0',
+        info: { title: 'claude-agent-api', version: info.version, description: apiDescription() },
+        security: [{ bearer: [] }],
+      }),
+      { serverUrl: '/', description: 'The server that served this document' },
+    );
+    return c.json(document);
   });
 }
 

@@ -10,6 +10,7 @@ import {
   chunks,
   forkableTurnsQuery,
   sessionListQuery,
+  recoverTextQuery,
 } from '../catalog-sql.js';
 import { decodeCursor } from '../cursor.js';
 import { SessionLimitError, StoreConflictError, StoreNotFoundError } from '../errors.js';
@@ -175,6 +176,10 @@ export class PostgresCatalog implements Catalog {
         .execute();
       return turnFromRow(row);
     });
+  }
+
+  async recoverResponseText(turnId: string, text: string): Promise<void> {
+    await recoverTextQuery(this.#db, turnId, text).execute();
   }
 
   async finishTurn(turnId: string, outcome: TurnOutcome, now: number, events?: (turn: TurnRecord) => StoredEvent[]): Promise<TurnRecord> {

@@ -9,6 +9,7 @@ import {
   chunks,
   forkableTurnsQuery,
   sessionListQuery,
+  recoverTextQuery,
 } from '../catalog-sql.js';
 import { decodeCursor } from '../cursor.js';
 import { SessionLimitError, StoreConflictError, StoreNotFoundError } from '../errors.js';
@@ -160,6 +161,12 @@ export class SqliteCatalog implements Catalog {
       );
       return this.#mustGetTurn(turn.id);
     });
+  }
+
+  async recoverResponseText(turnId: string, text: string): Promise<void> {
+    this.#run.write(() =>
+      this.#run.run(recoverTextQuery(this.#db, turnId, text).compile()),
+    );
   }
 
   async finishTurn(turnId: string, outcome: TurnOutcome, now: number, events?: (turn: TurnRecord) => StoredEvent[]): Promise<TurnRecord> {
