@@ -76,13 +76,14 @@ export class FilesService {
    * Streams `body` to a temporary file (hashing and counting as it goes), then renames it into
    * place: a reader sees the old file or the whole new one, and a failed or aborted upload leaves
    * nothing. `declaredBytes` (Content-Length) refuses an oversized upload before reading it;
-   * `maxStorageBytes` is the account's quota (0 = none).
+   * `maxStorageBytes` is the account's quota (0 = none). `body` is opened only once every check
+   * before reading has passed, so a refused request's body stays unread for the HTTP layer to drain.
    */
   async put(
     accountId: string,
     sessionId: string,
     rel: string,
-    body: Readable,
+    body: () => Readable,
     opts: { declaredBytes?: number | undefined; maxStorageBytes: number },
   ): Promise<FileEntry> {
     const { declaredBytes } = opts;
@@ -109,7 +110,7 @@ export class FilesService {
       },
     });
     try {
-      await pipeline(body, counter, createWriteStream(tmp, { flags: 'wx', mode: 0o644 }));
+      await pipeline(body(), counter, createWriteStream(tmp, { flags: 'wx', mode: 0o644 }));
       await this.checkAccountQuota(accountId, opts.maxStorageBytes, size - (target.exists ? (await lstat(target.abs)).size : 0));
       await this.mkdirs(root, rel);
       // Checked again right before the rename: a directory may have been swapped for a symlink meanwhile.

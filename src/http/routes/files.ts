@@ -140,7 +140,8 @@ export function registerFileRoutes(app: ApiApp, files: FilesService): void {
     if (t instanceof Response) return t;
     const { accountId, limits } = account(c);
     const length = c.req.header('content-length');
-    const body = c.req.raw.body ? Readable.fromWeb(c.req.raw.body as import('node:stream/web').ReadableStream) : Readable.from([]);
+    const raw = c.req.raw.body;
+    const body = () => (raw ? Readable.fromWeb(raw as import('node:stream/web').ReadableStream) : Readable.from([]));
     const entry = await files.put(accountId, t.id, t.rel, body, {
       declaredBytes: length !== undefined ? Number(length) : undefined,
       maxStorageBytes: limits.maxStorageBytes,
