@@ -3130,7 +3130,7 @@ export interface operations {
                     "application/json": components["schemas"]["File"];
                 };
             };
-            /** @description `invalid_path`: A file path is empty, absolute, has `.`/`..`/empty segments, NUL or control characters or backslashes, is too long or deep, or goes through a symlink.; `invalid_json`: The request body is not valid JSON.; `validation_error`: The request body, query or a parameter is invalid; `details.issues` says where.; `invalid_session_id`: A path id is not a UUID. */
+            /** @description `invalid_path`: A file path is empty, absolute, has `.`/`..`/empty segments, NUL or control characters or backslashes, is too long or deep, or goes through a symlink.; `invalid_session_id`: A path id is not a UUID.; `validation_error`: The request body, query or a parameter is invalid; `details.issues` says where. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3175,17 +3175,8 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `file_too_large`: An uploaded file exceeds MAX_FILE_BYTES.; `storage_quota_exceeded`: An upload would pass the account’s `max_storage_bytes` or the files a session may hold; `details.quota` says which.; `message_too_large`: The message or request body exceeds the size limit. */
+            /** @description `file_too_large`: An uploaded file exceeds MAX_FILE_BYTES.; `storage_quota_exceeded`: An upload would pass the account’s `max_storage_bytes` or the files a session may hold; `details.quota` says which. */
             413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description `unsupported_media_type`: A request body was sent without `Content-Type: application/json`. */
-            415: {
                 headers: {
                     [name: string]: unknown;
                 };
