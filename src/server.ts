@@ -114,7 +114,16 @@ export async function createServer({ config, log, clock = { now: Date.now }, fet
     for (const [key, server] of Object.entries(tools.mcpServersForQuery())) {
       if (server.type === 'http') mcp[key] = { url: server.url, headers: server.headers ?? {} };
     }
-    gateway = new Gateway({ socketPath: config.gatewaySocket, model: { baseUrl: baseUrl ?? 'https://api.anthropic.com', apiKey }, mcp, log });
+    gateway = new Gateway({
+      socketPath: config.gatewaySocket,
+      model: { baseUrl: baseUrl ?? 'https://api.anthropic.com', apiKey },
+      mcp,
+      log,
+      recordCall: (call) => {
+        metrics.modelCall(call);
+        return store.modelCalls.record(call);
+      },
+    });
     await gateway.start();
   }
 

@@ -35,10 +35,23 @@ export interface EffectiveToolPolicy {
 const TOUCH_INTERVAL_MS = 60_000;
 /** How long "are there keys?" is remembered (decides whether keyless requests are allowed). */
 const KEYS_CHECK_TTL_MS = 1_000;
+/**
+ * How long a valid key's lookup is remembered, so a burst of requests costs one query. The bound
+ * on revocation: a key revoked through another instance (or the CLI) is refused here within this
+ * long; through this instance, at once (revokeKey forgets it). Only valid keys are remembered —
+ * an unknown key is looked up every time, so a key created elsewhere works at once.
+ */
+export const KEY_CACHE_TTL_MS = 5_000;
+/** At most this many keys remembered; past it the cache starts over (a guard, not an LRU). */
+const KEY_CACHE_MAX = 10_000;
+
+type FoundKey = { key: ApiKeyRecord; account: AccountRecord };
 
 /** Accounts, their keys and limits: who may call, and how much they may use. */
 export class AccountService {
   private keysSeen: { value: boolean; at: number } | null = null;
+  /** Valid keys by hash, with when they were read (see KEY_CACHE_TTL_MS). */
+  private readonly keyCache = new Map<string, { found: FoundKey; at: number }>();
 
   constructor(
     private readonly store: { accounts: Accounts; usage: UsageLedger },
@@ -73,15 +86,33 @@ export class AccountService {
     const presented = m[1]!;
     if (this.opts.adminKey && sameSecret(presented, this.opts.adminKey)) return { kind: 'admin' };
     if (!looksLikeKey(presented)) throw new UnauthorizedError('invalid_api_key', 'That is not a valid API key.');
-    const found = await this.store.accounts.findKey(hashKey(presented));
-    if (!found) throw new UnauthorizedError('invalid_api_key', 'That API key is not valid.');
-    if (found.key.revokedAt !== null) throw new UnauthorizedError('api_key_revoked', 'That API key has been revoked.');
+    const found = await this.findKey(hashKey(presented));
     const now = this.opts.now();
-    // The lookup just read last_used_at: most requests need no write at all.
+    // The lookup read last_used_at (or the cache keeps it): most requests need no write at all.
     if (found.key.lastUsedAt === null || now - found.key.lastUsedAt >= TOUCH_INTERVAL_MS) {
+      found.key.lastUsedAt = now;
       void this.store.accounts.touchKey(found.key.id, now, TOUCH_INTERVAL_MS).catch(() => {});
     }
     return { kind: 'account', accountId: found.account.id, limits: resolveLimits(found.account.limits, this.opts.defaults) };
+  }
+
+  /** A valid key's record and account, from the cache while fresh; refusals are never cached. */
+  private async findKey(hash: string): Promise<FoundKey> {
+    const now = this.opts.now();
+    const cached = this.keyCache.get(hash);
+    if (cached && now - cached.at < KEY_CACHE_TTL_MS) return cached.found;
+    this.keyCache.delete(hash);
+    const found = await this.store.accounts.findKey(hash);
+    if (!found) throw new UnauthorizedError('invalid_api_key', 'That API key is not valid.');
+    if (found.key.revokedAt !== null) throw new UnauthorizedError('api_key_revoked', 'That API key has been revoked.');
+    if (this.keyCache.size >= KEY_CACHE_MAX) this.keyCache.clear();
+    this.keyCache.set(hash, { found, at: now });
+    return found;
+  }
+
+  /** Forgets the cached keys of an account (it changed here: its limits, or a key revoked). */
+  private forgetKeys(accountId: string): void {
+    for (const [hash, { found }] of this.keyCache) if (found.account.id === accountId) this.keyCache.delete(hash);
   }
 
   /** The account a principal acts for; the admin key owns no sessions. */
@@ -127,6 +158,7 @@ export class AccountService {
   async updateAccount(id: string, patch: AccountPatch): Promise<AccountRecord> {
     const account = await this.store.accounts.update(id, patch);
     if (!account) throw new NotFoundError('account', id);
+    this.forgetKeys(account.id);
     return account;
   }
 
@@ -166,6 +198,7 @@ export class AccountService {
     const key = await this.store.accounts.revokeKey(accountId, keyId, this.opts.now());
     if (!key) throw new NotFoundError('api_key', keyId);
     this.keysSeen = null;
+    this.forgetKeys(key.accountId);
     return key;
   }
 

@@ -43,6 +43,7 @@ export class Metrics {
   private readonly cost: Counter<'model' | 'account'>;
   private readonly turnErrors: Counter<'code'>;
   private readonly storeDuration: Histogram<'operation' | 'backend'>;
+  private readonly modelCallDuration: Histogram<'model' | 'status'>;
   private readonly streamClientsGauge: Gauge;
 
   private runtimeSource: (() => Promise<RuntimeSnapshot>) | null = null;
@@ -118,6 +119,13 @@ export class Metrics {
       help: 'Time of store calls, by operation (component.method) and backend.',
       labelNames: ['operation', 'backend'],
       buckets: BUCKETS.store,
+      registers,
+    });
+    this.modelCallDuration = new Histogram({
+      name: 'caa_model_call_duration_seconds',
+      help: 'Model calls forwarded by the gateway, from request to the end of the response, by model and upstream status (0: unreachable).',
+      labelNames: ['model', 'status'],
+      buckets: BUCKETS.modelCall,
       registers,
     });
     this.streamClientsGauge = new Gauge({
@@ -249,6 +257,11 @@ export class Metrics {
 
   observeStore(operation: string, backend: string, seconds: number): void {
     this.storeDuration.observe({ operation, backend }, seconds);
+  }
+
+  /** One model call the gateway forwarded (its ledger row). */
+  modelCall(call: { model: string; status: number; latencyMs: number }): void {
+    this.modelCallDuration.observe({ model: call.model, status: String(call.status) }, call.latencyMs / 1000);
   }
 
   turnEnded(end: TurnEnd): void {

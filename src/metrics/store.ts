@@ -1,7 +1,7 @@
 import type { Store } from '../store/types.js';
 
 /** The store's components whose every method call is timed. */
-const COMPONENTS = ['catalog', 'transcripts', 'events', 'queue', 'accounts', 'usage', 'retention', 'openai'] as const;
+const COMPONENTS = ['catalog', 'transcripts', 'events', 'queue', 'accounts', 'usage', 'retention', 'openai', 'modelCalls'] as const;
 type Component = (typeof COMPONENTS)[number];
 
 export interface StoreTimer {

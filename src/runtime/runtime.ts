@@ -138,6 +138,8 @@ export class AgentRuntime {
         return this.spawn(req, model, systemPrompt, want.fingerprint);
       });
       const policy = this.opts.toolPolicy ? await this.opts.toolPolicy(req.accountId) : null;
+      // The gateway charges the process's model calls to this turn (its id is the prompt's uuid).
+      this.opts.gateway?.setTurn(req.sessionId, req.uuid ?? null);
       try {
         const turn = session.runTurn({
           // The session may narrow the account's tools, never widen them.
@@ -151,8 +153,11 @@ export class AgentRuntime {
         this.starting.delete(req.sessionId);
         if (pending.interrupted) void session.interrupt();
         const end = await turn;
+        // Whoever reads the turn's ledger rows once it has ended finds all of them.
+        await this.opts.gateway?.recorded(req.sessionId);
         return { ...end, durationMs: Math.round(performance.now() - started), coldStart };
       } finally {
+        this.opts.gateway?.setTurn(req.sessionId, null);
         this.pool.release(req.sessionId);
       }
     } finally {

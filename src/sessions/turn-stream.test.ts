@@ -42,6 +42,34 @@ describe('TurnStream', () => {
     expect(log.batches).toEqual([[2], [3, 4]]);
   });
 
+  it('while busy, lingers so events arriving a millisecond apart share a write; a first event does not wait', async () => {
+    const log = fakeLog();
+    const s = stream(log);
+    s.emit('first', {});
+    await s.flush();
+    expect(log.batches).toEqual([[1]]); // after a quiet spell: written at once, alone
+    // A burst: one event per event-loop turn, ~every 0.3 ms (each its own batch before the linger).
+    for (let i = 0; i < 6; i++) {
+      s.emit('text.delta', { text: `w${i}` });
+      await new Promise((r) => setImmediate(r));
+    }
+    await s.flush();
+    const later = log.batches.slice(1);
+    expect(later.flat()).toEqual([2, 3, 4, 5, 6, 7]);
+    expect(later.length).toBeLessThan(6);
+  });
+
+  it('takePending ends a linger at once and takes its events', async () => {
+    const log = fakeLog();
+    const s = stream(log);
+    s.emit('a', {});
+    await s.flush();
+    s.emit('b', {}); // busy: this write lingers
+    const taken = await s.takePending();
+    expect(taken.map((e) => e.seq)).toEqual([2]);
+    expect(log.batches).toEqual([[1]]);
+  });
+
   it('hands pending events to the caller and holds later ones back until they are written', async () => {
     const log = fakeLog();
     const s = stream(log);

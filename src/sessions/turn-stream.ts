@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { turnKey, type Hub } from '../cluster/hub.js';
 import type { Catalog, EventLog, StoredEvent } from '../store/types.js';
@@ -6,11 +7,20 @@ import { terminalEvent } from './views.js';
 export const TERMINAL_EVENTS = new Set(['turn.finished', 'turn.failed']);
 
 /**
+ * How long a write waits for more events when the stream is busy (the previous write ended less
+ * than this ago). A bursting model sends a delta every ~1 ms, each its own event-loop turn: without
+ * the linger each became a transaction and a wake-up of every reader. An event after a quiet spell
+ * is not delayed at all; a busy stream's events at most this long.
+ */
+export const LINGER_MS = 2;
+
+/**
  * Writes one turn's events to the log, in order, numbering them 1, 2, …; readers are woken after
  * each write, so a client only ever sees an event already durable. Group commit: a write starts
- * one event-loop turn after the first pending event (setImmediate — the linger is bounded by the
- * I/O already queued, never a timer), so the events the SDK parsed from one chunk of the CLI's
- * output go in one statement; events arriving while a write is in flight go in the next one.
+ * one event-loop turn after the first pending event (setImmediate), so the events the SDK parsed
+ * from one chunk of the CLI's output go in one statement — and, while the stream is busy, only
+ * after a bounded linger (LINGER_MS), so a burst of chunks goes in one; events arriving while a
+ * write is in flight go in the next one.
  * The events still pending when the turn ends are written with its outcome (`takePending`).
  */
 export class TurnStream {
@@ -19,6 +29,10 @@ export class TurnStream {
   private writing: Promise<void> | null = null;
   /** Set from takePending() to written()/restore(): the caller writes the pending events. */
   private held = false;
+  /** When the last write ended (monotonic ms): a stream written to this recently is busy. */
+  private lastWriteEnd = -Infinity;
+  /** Ends the linger early: the caller takes the pending events over (takePending). */
+  private stopLinger: (() => void) | null = null;
 
   constructor(
     readonly turnId: string,
@@ -53,6 +67,7 @@ export class TurnStream {
     // Held first: a write still lingering then leaves its batch to the caller; one under way
     // finishes. Later events wait too (a reader that saw one first would skip these for good).
     this.held = true;
+    this.stopLinger?.();
     await this.flush();
     const events = this.pending;
     this.pending = [];
@@ -81,6 +96,16 @@ export class TurnStream {
   private async drain(): Promise<void> {
     try {
       await new Promise<void>((resolve) => setImmediate(resolve));
+      if (performance.now() - this.lastWriteEnd < LINGER_MS && !this.held) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, LINGER_MS);
+          this.stopLinger = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        this.stopLinger = null;
+      }
       while (this.pending.length > 0 && !this.held) {
         const batch = this.pending;
         this.pending = [];
@@ -90,6 +115,7 @@ export class TurnStream {
           // The turn goes on and is recorded; only its replay has a hole. Say so loudly.
           this.logger.error({ err, lost: batch.length }, 'could not write turn events');
         }
+        this.lastWriteEnd = performance.now();
         this.hub.notify(turnKey(this.turnId));
       }
     } finally {

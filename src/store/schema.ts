@@ -153,4 +153,24 @@ export interface Database {
   turn_events: TurnEventsTable;
   openai_conversations: OpenAiConversationsTable;
   openai_responses: OpenAiResponsesTable;
+  model_calls: ModelCallsTable;
+}
+
+/** One forwarded model call (see store/model-calls.ts). */
+export interface ModelCallsTable {
+  id: string;
+  account_id: string;
+  session_id: string;
+  turn_id: string | null;
+  model: string;
+  input_tokens: Int;
+  output_tokens: Int;
+  cache_read_tokens: Int;
+  cache_write_tokens: Int;
+  cost_usd: number | null;
+  price_version: string;
+  latency_ms: Int;
+  status: number;
+  retries: number;
+  created_at: EpochMs;
 }

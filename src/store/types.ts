@@ -1,5 +1,6 @@
 import type { SessionStore } from '@anthropic-ai/claude-agent-sdk';
 import type { Accounts, RetentionStore, UsageLedger } from './account-types.js';
+import type { ModelCallLedger } from './model-calls.js';
 import type { OpenAiIndex } from './openai-index.js';
 import type { StoreStats } from './stats.js';
 
@@ -336,6 +337,8 @@ export interface Store {
   readonly retention: RetentionStore;
   /** Lookups of the OpenAI-compatible routes (conversations, response ids). */
   readonly openai: OpenAiIndex;
+  /** One row per model call the gateway forwarded: exact usage and cost (issue 19). */
+  readonly modelCalls: ModelCallLedger;
   /** Cross-instance notifications (PostgreSQL LISTEN/NOTIFY); null where one instance is all there is. */
   readonly bus: StoreBus | null;
   /** Liveness of the database (for /ready). */

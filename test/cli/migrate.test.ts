@@ -23,7 +23,7 @@ describe('claude-agent-api migrate', () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'caa-cli-'));
     dirs.push(dir);
     const first = cli(['migrate'], { DATA_DIR: dir });
-    expect(first).toMatchObject({ code: 0, stdout: expect.stringMatching(/^applied 0001_initial, .*0005_accounts, 0006_sandbox_policy, 0007_openai_conversations to .*agent-api\.db\n$/) });
+    expect(first).toMatchObject({ code: 0, stdout: expect.stringMatching(/^applied 0001_initial, .*0005_accounts, 0006_sandbox_policy, 0007_openai_conversations, 0010_model_calls to .*agent-api\.db\n$/) });
     expect(cli(['migrate'], { DATA_DIR: dir })).toMatchObject({ code: 0, stdout: expect.stringMatching(/is up to date/) });
   });
 

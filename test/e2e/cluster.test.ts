@@ -73,7 +73,7 @@ describe('two instances on one PostgreSQL', () => {
   it('both came up on an empty database at once, with one set of migrations', async () => {
     for (const s of [a, b]) expect((await get(s, '/ready')).status).toBe(200);
     const { rows } = await admin.query(`select name from ${schema}.kysely_migration order by name`);
-    expect(rows.map((r) => r.name)).toEqual(['0001_initial', '0002_session_system_prompt', '0003_turn_events', '0004_turn_queue', '0005_accounts', '0006_sandbox_policy', '0007_openai_conversations']);
+    expect(rows.map((r) => r.name)).toEqual(['0001_initial', '0002_session_system_prompt', '0003_turn_events', '0004_turn_queue', '0005_accounts', '0006_sandbox_policy', '0007_openai_conversations', '0010_model_calls']);
     expect((await admin.query(`select count(*)::int as n from ${schema}.instances`)).rows[0].n).toBe(2);
   });
 

@@ -95,7 +95,7 @@ describe('postgres specifics', () => {
     cleanups.push(t.cleanup);
     return t;
   }
-  const MIGRATIONS = ['0001_initial', '0002_session_system_prompt', '0003_turn_events', '0004_turn_queue', '0005_accounts', '0006_sandbox_policy', '0007_openai_conversations'];
+  const MIGRATIONS = ['0001_initial', '0002_session_system_prompt', '0003_turn_events', '0004_turn_queue', '0005_accounts', '0006_sandbox_policy', '0007_openai_conversations', '0010_model_calls'];
   async function migrationsIn(schema: string): Promise<string[]> {
     const { rows } = await admin.query<{ name: string }>(`select name from ${schema}.kysely_migration order by name`);
     return rows.map((r) => r.name);
@@ -117,6 +117,7 @@ describe('postgres specifics', () => {
       'instances',
       'kysely_migration',
       'kysely_migration_lock',
+      'model_calls',
       'openai_conversations',
       'openai_responses',
       'session_summaries',

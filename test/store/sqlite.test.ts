@@ -117,7 +117,7 @@ describe('sqlite specifics', () => {
     await Promise.all([t.open(), t.open()]);
     const raw = new Database(t.path, { readonly: true });
     try {
-      expect(raw.prepare('select name from kysely_migration').pluck().all()).toEqual(['0001_initial', '0002_session_system_prompt', '0003_turn_events', '0004_turn_queue', '0005_accounts', '0006_sandbox_policy', '0007_openai_conversations']);
+      expect(raw.prepare('select name from kysely_migration').pluck().all()).toEqual(['0001_initial', '0002_session_system_prompt', '0003_turn_events', '0004_turn_queue', '0005_accounts', '0006_sandbox_policy', '0007_openai_conversations', '0010_model_calls']);
     } finally {
       raw.close();
     }

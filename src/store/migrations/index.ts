@@ -6,6 +6,7 @@ import { turnQueue } from './0004_turn_queue.js';
 import { accounts } from './0005_accounts.js';
 import { sandboxPolicy } from './0006_sandbox_policy.js';
 import { openaiConversations } from './0007_openai_conversations.js';
+import { modelCalls } from './0010_model_calls.js';
 
 export type Backend = 'sqlite' | 'postgres';
 
@@ -22,6 +23,7 @@ export function migrationProvider(backend: Backend): MigrationProvider {
     '0005_accounts': accounts,
     '0006_sandbox_policy': sandboxPolicy,
     '0007_openai_conversations': openaiConversations,
+    '0010_model_calls': modelCalls,
   };
   return { getMigrations: async () => migrations };
 }

@@ -12,7 +12,8 @@ import { PostgresRetention } from './retention.js';
 import { PostgresTranscriptStore } from './transcripts.js';
 import { PostgresTurnQueue } from './turn-queue.js';
 import { PostgresUsageLedger } from './usage.js';
-import { createOpenAiIndex } from '../openai-index.js';
+import { createModelCallLedger } from '../model-calls.js';
+import { createOpenAiIndex, type QueryExec } from '../openai-index.js';
 
 export interface PostgresStoreOptions {
   /** A libpq-style connection URL, e.g. postgres://user@host:5432/db. */
@@ -69,6 +70,7 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Sto
     throw err;
   }
   let closed: Promise<void> | undefined;
+  const exec: QueryExec = { all: async (q) => (await db.executeQuery(q)).rows, run: async (q) => void (await db.executeQuery(q)) };
   const bus = new PostgresBus(db, opts.url, current);
   return {
     backend: 'postgres',
@@ -81,10 +83,8 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Sto
     accounts: new PostgresAccounts(db),
     usage: new PostgresUsageLedger(db),
     retention: new PostgresRetention(db),
-    openai: createOpenAiIndex(db, {
-      all: async (q) => (await db.executeQuery(q)).rows,
-      run: async (q) => void (await db.executeQuery(q)),
-    }),
+    openai: createOpenAiIndex(db, exec),
+    modelCalls: createModelCallLedger(db, exec),
     bus,
     async ping() {
       await sql`select 1`.execute(db);

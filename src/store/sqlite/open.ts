@@ -13,7 +13,8 @@ import { SqliteRetention } from './retention.js';
 import { SqliteTurnQueue } from './turn-queue.js';
 import { SqliteTranscriptStore } from './transcripts.js';
 import { SqliteUsageLedger } from './usage.js';
-import { createOpenAiIndex } from '../openai-index.js';
+import { createModelCallLedger } from '../model-calls.js';
+import { createOpenAiIndex, type QueryExec } from '../openai-index.js';
 
 export interface SqliteStoreOptions {
   /** Database file path, or ':memory:' for a private throwaway database. */
@@ -58,6 +59,7 @@ export async function openSqliteStore(opts: SqliteStoreOptions): Promise<Store> 
   }
   const runner = new SqliteRunner(raw);
   let closed: Promise<void> | undefined;
+  const exec: QueryExec = { all: async (q) => runner.all(q), run: async (q) => void runner.run(q) };
   return {
     backend: 'sqlite',
     migrated,
@@ -69,10 +71,8 @@ export async function openSqliteStore(opts: SqliteStoreOptions): Promise<Store> 
     accounts: new SqliteAccounts(db, runner),
     usage: new SqliteUsageLedger(db, runner),
     retention: new SqliteRetention(db, runner),
-    openai: createOpenAiIndex(db, {
-      all: async (q) => runner.all(q),
-      run: async (q) => void runner.run(q),
-    }),
+    openai: createOpenAiIndex(db, exec),
+    modelCalls: createModelCallLedger(db, exec),
     bus: null,
     async ping() {
       runner.first(sql<{ ok: number }>`select 1 as ok`.compile(db));
