@@ -24,6 +24,7 @@ import type { Store } from './store/types.js';
 import { loadMcpConfig } from './tools/mcp-config.js';
 import { buildToolRegistry } from './tools/registry.js';
 import { VERSION } from './version.js';
+import { FilesService } from './files/service.js';
 import { Gateway } from './gateway/gateway.js';
 import { INSTALL_HINT, sandboxStatus } from './sandbox/sandbox.js';
 
@@ -167,6 +168,28 @@ export async function createServer({ config, log, clock = { now: Date.now }, fet
     logMessages: config.log.messages,
     demo: demoModel !== null,
   });
+  const files = new FilesService({
+    getSession: (accountId, id) => sessions.get(accountId, id),
+    isBusy: (id) => turns.isBusy(id),
+    workspaceOf: (accountId, id) => runtime.workspaceOf(accountId, id),
+    async *workspacesOfAccount(accountId) {
+      if (config.workspaceScope === 'account') {
+        yield runtime.workspaceOf(accountId, '');
+        return;
+      }
+      for (const archived of [false, true]) {
+        let cursor: string | undefined;
+        do {
+          const page = await sessions.list({ accountId, limit: 100, archived, ...(cursor ? { cursor } : {}) });
+          for (const s of page.sessions) yield runtime.workspaceOf(accountId, s.id);
+          cursor = page.nextCursor ?? undefined;
+        } while (cursor);
+      }
+    },
+    ...config.files,
+    // Uploads must be the sandbox user's, as the agent's own files are, so it can change them.
+    owner: sandbox.kind === 'bubblewrap' && process.getuid?.() === 0 ? { uid: config.sandbox.uid, gid: config.sandbox.gid } : undefined,
+  });
   const retention = new RetentionService({
     store: store.retention,
     accounts: store.accounts,
@@ -216,6 +239,7 @@ export async function createServer({ config, log, clock = { now: Date.now }, fet
     accounts,
     retention,
     sessions,
+    files,
     turns,
     openai,
     models: config.model.offered,

@@ -181,6 +181,45 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/sessions/{id}/files": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List the files in a session’s workspace */
+        get: operations["files.list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/sessions/{id}/files/{path}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Download a file (ETag, If-None-Match, single byte ranges) */
+        get: operations["files.get"];
+        /**
+         * Upload a file (raw body): written whole or not at all
+         * @description The body is streamed to a temporary file and renamed into place, so no reader ever sees part of it; an interrupted upload leaves nothing. Parent directories are created. Refused while a turn runs or waits (409 `session_busy`): the agent owns its workspace during a turn.
+         */
+        put: operations["files.put"];
+        post?: never;
+        /** Delete a file */
+        delete: operations["files.delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/account": {
         parameters: {
             query?: never;
@@ -890,6 +929,20 @@ export interface components {
             /** @description Default: the source’s title + " (fork)". */
             title?: string;
         };
+        FileList: {
+            /** @description Sorted by path. */
+            files: components["schemas"]["File"][];
+        };
+        File: {
+            /** @description Relative to the workspace, `/`-separated. */
+            path: string;
+            /** @description Bytes. */
+            size: number;
+            /** @description Hex SHA-256 of the content (also the download’s ETag). */
+            sha256: string;
+            /** @description ISO 8601. */
+            modified_at: string;
+        };
         CurrentAccount: {
             /** @description Account id. */
             id: string;
@@ -923,6 +976,8 @@ export interface components {
             max_turn_budget_usd?: number | null;
             /** @description Idle sessions are purged after this many days (only shorter than the server’s RETENTION_DAYS). */
             retention_days?: number | null;
+            /** @description Bytes all of the account’s session workspaces may hold; an upload past it answers 413 `storage_quota_exceeded`. */
+            max_storage_bytes?: number | null;
         };
         UsageReport: {
             /** @description First UTC day covered, YYYY-MM-DD. */
@@ -2874,6 +2929,357 @@ export interface operations {
                 };
             };
             /** @description The account stores as many sessions as it may (`too_many_sessions`); `too_many_auth_failures`: Too many failed authentication attempts from this address; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    "files.list": {
+        parameters: {
+            query?: {
+                /** @description Only paths starting with this. */
+                prefix?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Session id (a UUID). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Regular files (symlinks are not listed), sorted by path */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FileList"];
+                };
+            };
+            /** @description `invalid_path`: A file path is empty, absolute, has `.`/`..`/empty segments, NUL or control characters or backslashes, is too long or deep, or goes through a symlink.; `invalid_session_id`: A path id is not a UUID.; `validation_error`: The request body, query or a parameter is invalid; `details.issues` says where. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unauthorized`: No API key was sent (`Authorization: Bearer <key>`).; `invalid_api_key`: The API key is malformed or unknown.; `api_key_revoked`: The API key was revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `forbidden`: The key may not do this: an admin route with an account key, or a session route with the admin key. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `session_not_found`: No session with this id (for this account). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `too_many_auth_failures`: Too many failed authentication attempts from this address; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    "files.get": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Session id (a UUID). */
+                id: string;
+                /** @description File path in the workspace; `/` separates directories. */
+                path: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            /** @description The requested byte range */
+            206: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unchanged (If-None-Match) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `invalid_path`: A file path is empty, absolute, has `.`/`..`/empty segments, NUL or control characters or backslashes, is too long or deep, or goes through a symlink.; `invalid_session_id`: A path id is not a UUID.; `validation_error`: The request body, query or a parameter is invalid; `details.issues` says where. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unauthorized`: No API key was sent (`Authorization: Bearer <key>`).; `invalid_api_key`: The API key is malformed or unknown.; `api_key_revoked`: The API key was revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `forbidden`: The key may not do this: an admin route with an account key, or a session route with the admin key. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `session_not_found`: No session with this id (for this account).; `file_not_found`: No such file in the session’s workspace. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `range_not_satisfiable`: The `Range` of a file download lies outside the file. */
+            416: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `too_many_auth_failures`: Too many failed authentication attempts from this address; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    "files.put": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Session id (a UUID). */
+                id: string;
+                /** @description File path in the workspace; `/` separates directories. */
+                path: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/octet-stream": string;
+            };
+        };
+        responses: {
+            /** @description The stored file */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["File"];
+                };
+            };
+            /** @description `invalid_path`: A file path is empty, absolute, has `.`/`..`/empty segments, NUL or control characters or backslashes, is too long or deep, or goes through a symlink.; `invalid_session_id`: A path id is not a UUID.; `validation_error`: The request body, query or a parameter is invalid; `details.issues` says where. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unauthorized`: No API key was sent (`Authorization: Bearer <key>`).; `invalid_api_key`: The API key is malformed or unknown.; `api_key_revoked`: The API key was revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `forbidden`: The key may not do this: an admin route with an account key, or a session route with the admin key. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `session_not_found`: No session with this id (for this account). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `session_busy`: The session is running a turn (`if_busy: reject`).; `session_archived`: The session is archived and read-only; unarchive it first. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `file_too_large`: An uploaded file exceeds MAX_FILE_BYTES.; `storage_quota_exceeded`: An upload would pass the account’s `max_storage_bytes` or the files a session may hold; `details.quota` says which. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `too_many_auth_failures`: Too many failed authentication attempts from this address; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    "files.delete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Session id (a UUID). */
+                id: string;
+                /** @description File path in the workspace; `/` separates directories. */
+                path: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `invalid_path`: A file path is empty, absolute, has `.`/`..`/empty segments, NUL or control characters or backslashes, is too long or deep, or goes through a symlink.; `invalid_json`: The request body is not valid JSON.; `invalid_session_id`: A path id is not a UUID.; `validation_error`: The request body, query or a parameter is invalid; `details.issues` says where. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unauthorized`: No API key was sent (`Authorization: Bearer <key>`).; `invalid_api_key`: The API key is malformed or unknown.; `api_key_revoked`: The API key was revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `forbidden`: The key may not do this: an admin route with an account key, or a session route with the admin key. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `session_not_found`: No session with this id (for this account).; `file_not_found`: No such file in the session’s workspace. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `session_busy`: The session is running a turn (`if_busy: reject`).; `session_archived`: The session is archived and read-only; unarchive it first. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `message_too_large`: The message or request body exceeds the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unsupported_media_type`: A request body was sent without `Content-Type: application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `too_many_auth_failures`: Too many failed authentication attempts from this address; see Retry-After. */
             429: {
                 headers: {
                     [name: string]: unknown;

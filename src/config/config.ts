@@ -79,6 +79,7 @@ const envSchema = z.object({
   PURGE_INTERVAL: duration('1h'),
   /** Default per-account quotas (an account's own limits override them); 0 = unlimited. */
   ACCOUNT_MAX_SESSIONS: int(10_000),
+  ACCOUNT_MAX_STORAGE_BYTES: int(1024 * 1024 * 1024),
   ACCOUNT_DAILY_BUDGET_USD: z.coerce.number().min(0).default(0),
   ACCOUNT_MONTHLY_BUDGET_USD: z.coerce.number().min(0).default(0),
   ACCOUNT_DAILY_TOKENS: int(0),
@@ -130,6 +131,10 @@ const envSchema = z.object({
   METRICS_ACCOUNT_LABELS: bool(false),
 
   MAX_MESSAGE_BYTES: int(256 * 1024, 1),
+  /** Largest file one upload may write into a session's workspace. */
+  MAX_FILE_BYTES: int(100 * 1024 * 1024, 1),
+  /** Files one session's workspace may hold (uploads past it are refused); 0 = unlimited. */
+  MAX_FILES_PER_SESSION: int(10_000),
   /** The built web chat served at `/` (default: dist/ui of this package). */
   UI_DIR: optionalString,
   MCP_CONFIG: optionalString,
@@ -251,6 +256,7 @@ function toConfig(env: z.infer<typeof envSchema>) {
       maxTurns: env.CLAUDE_MAX_TURNS,
       maxTurnBudgetUsd: env.CLAUDE_MAX_BUDGET_USD,
       retentionDays: env.RETENTION_DAYS,
+      maxStorageBytes: env.ACCOUNT_MAX_STORAGE_BYTES,
     },
     retention: { days: env.RETENTION_DAYS, intervalMs: env.PURGE_INTERVAL },
     shutdownGraceMs: env.SHUTDOWN_GRACE,
@@ -259,6 +265,7 @@ function toConfig(env: z.infer<typeof envSchema>) {
     events: { retentionMs: env.EVENT_RETENTION, heartbeatMs: env.SSE_HEARTBEAT },
     metrics: { public: env.METRICS_PUBLIC, accountLabels: env.METRICS_ACCOUNT_LABELS },
     maxMessageBytes: env.MAX_MESSAGE_BYTES,
+    files: { maxFileBytes: env.MAX_FILE_BYTES, maxFilesPerSession: env.MAX_FILES_PER_SESSION, tmpDir: path.join(dataDir, 'uploads-tmp') },
     uiDir: env.UI_DIR ? path.resolve(env.UI_DIR) : path.join(packageRoot(), 'dist', 'ui'),
     tools: {
       mcpConfigPath: env.MCP_CONFIG ? path.resolve(env.MCP_CONFIG) : undefined,

@@ -22,6 +22,8 @@ import { registerMetricsRoute, type MetricsRouteDeps } from './routes/metrics.js
 import { httpMetrics, type HttpTimer } from '../metrics/http.js';
 import { registerSeedRoutes } from './routes/seed.js';
 import { registerSessionRoutes } from './routes/sessions.js';
+import { RAW_BODY_ROUTE, registerFileRoutes } from './routes/files.js';
+import type { FilesService } from '../files/service.js';
 import { registerDocsRoutes } from './routes/docs.js';
 import { registerUiRoutes } from './routes/ui.js';
 import { registerSystemRoutes, type SystemInfo } from './routes/system.js';
@@ -43,6 +45,7 @@ export interface AppDeps {
   authFailures: AuthFailureLimiter;
   retention: RetentionService;
   sessions: SessionService;
+  files: FilesService;
   turns: TurnService;
   openai: OpenAiService;
   /** Models the OpenAI-compatible routes offer, the default first. */
@@ -104,7 +107,9 @@ export function createHttpApp(deps: AppDeps): ApiApp {
   for (const p of ['/v1/admin/*', '/v1/runtime']) app.use(p, adminOnly);
 
   // A JSON body is required to be labelled JSON; an absent body (e.g. POST /v1/sessions) is fine.
+  // File uploads are raw bytes, streamed by their route under its own limit (MAX_FILE_BYTES).
   app.use('*', async (c, next) => {
+    if (isRawBody(c.req.method, c.req.path)) return next();
     if (hasBody(c.req.raw) && !JSON_TYPE.test((c.req.header('content-type') ?? '').split(';')[0]!.trim())) {
       return errorJson(c, 'unsupported_media_type', 'Send the request body as application/json.');
     }
@@ -118,11 +123,13 @@ export function createHttpApp(deps: AppDeps): ApiApp {
     maxSize: deps.maxMessageBytes * 2 + 64 * 1024,
     onError: (c) => errorJson(c, 'message_too_large', `The request body exceeds the size limit.`),
   });
-  app.use('*', (c, next) => (c.req.method === 'GET' || c.req.method === 'HEAD' ? next() : limitBody(c, next)));
+  app.use('*', (c, next) =>
+    c.req.method === 'GET' || c.req.method === 'HEAD' || isRawBody(c.req.method, c.req.path) ? next() : limitBody(c, next),
+  );
 
   // Parse JSON once up front so malformed JSON gets its own code rather than a validation error.
   app.use('*', async (c, next) => {
-    if (hasBody(c.req.raw)) {
+    if (hasBody(c.req.raw) && !isRawBody(c.req.method, c.req.path)) {
       try {
         await c.req.json();
       } catch {
@@ -135,6 +142,7 @@ export function createHttpApp(deps: AppDeps): ApiApp {
   registerSystemRoutes(app, deps.system);
   registerMetricsRoute(app, deps.accounts, deps.metrics);
   registerSessionRoutes(app, deps.sessions);
+  registerFileRoutes(app, deps.files);
   registerAccountRoutes(app, deps.accounts, deps.retention);
   registerAdminRoutes(app, deps.accounts, deps.retention);
   registerMessageRoutes(app, deps.sessions, deps.turns, { ...deps.stream, log: deps.log });
@@ -146,6 +154,8 @@ export function createHttpApp(deps: AppDeps): ApiApp {
   registerDocsRoutes(app);
   return app;
 }
+
+const isRawBody = (method: string, path: string) => method === 'PUT' && RAW_BODY_ROUTE.test(path);
 
 function hasBody(req: Request): boolean {
   if (req.method === 'GET' || req.method === 'HEAD') return false;

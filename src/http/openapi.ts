@@ -59,8 +59,11 @@ type Doc = {
 function sharedCodes(method: string, op: Operation): ErrorCode[] {
   const codes: ErrorCode[] = [];
   if (!Array.isArray(op.security) || op.security.length > 0) codes.push(...AUTH_CODES);
-  if (method !== 'get' && method !== 'head') codes.push(...BODY_CODES);
-  if (op.requestBody) codes.push('validation_error');
+  // A raw (non-JSON) body, as a file upload's, skips the JSON checks; its route sets its own codes.
+  const content = (op.requestBody as { content?: Record<string, unknown> } | undefined)?.content;
+  const raw = content !== undefined && !('application/json' in content);
+  if (method !== 'get' && method !== 'head' && !raw) codes.push(...BODY_CODES);
+  if (op.requestBody && !raw) codes.push('validation_error');
   for (const p of op.parameters ?? []) {
     if (p.in === 'path') codes.push(p.name === 'id' || p.name === 'session_id' ? 'invalid_session_id' : 'validation_error');
     if (p.in === 'query') codes.push(p.name === 'cursor' ? 'invalid_cursor' : 'validation_error');

@@ -17,6 +17,7 @@ export const LimitsSchema = z
     max_turns: count('Agent steps one turn may take at most.'),
     max_turn_budget_usd: positive('USD one turn may spend at most.'),
     retention_days: count('Idle sessions are purged after this many days (only shorter than the server’s RETENTION_DAYS).'),
+    max_storage_bytes: count('Bytes all of the account’s session workspaces may hold; an upload past it answers 413 `storage_quota_exceeded`.'),
   })
   .strict()
   .openapi('Limits', { description: 'Per-account limits; null or absent = the server’s default.' });

@@ -18,6 +18,7 @@ const LIMIT_NAMES = {
   max_turns: 'maxTurns',
   max_turn_budget_usd: 'maxTurnBudgetUsd',
   retention_days: 'retentionDays',
+  max_storage_bytes: 'maxStorageBytes',
 } as const satisfies Record<keyof LimitsBody, keyof AccountLimits>;
 
 export function limitsFromBody(body: LimitsBody): AccountLimits {

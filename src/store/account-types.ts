@@ -18,6 +18,8 @@ export interface AccountLimits {
   maxTurnBudgetUsd?: number | null;
   /** Sessions idle longer than this are purged (may only be shorter than the server's). */
   retentionDays?: number | null;
+  /** Bytes all of the account's session workspaces may hold together. */
+  maxStorageBytes?: number | null;
 }
 
 /** What the admin allows an account's agents; absent or null = the server's configuration. */

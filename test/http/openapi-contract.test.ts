@@ -39,7 +39,7 @@ describe('OpenAPI document vs. the server', () => {
   let deleteSession = '';
 
   beforeAll(async () => {
-    t = await startTestServer({ ADMIN_API_KEY: ADMIN_KEY, MAX_MESSAGE_BYTES: '1000' });
+    t = await startTestServer({ ADMIN_API_KEY: ADMIN_KEY, MAX_MESSAGE_BYTES: '1000', MAX_FILE_BYTES: '100000' });
     doc = (await t.json('GET', '/openapi.json')).body;
     check = responseChecker(doc);
     const admin = bearer(ADMIN_KEY);
