@@ -1,18 +1,18 @@
 import type { UUID } from 'node:crypto';
 import { cp, mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { forkSession, type HookCallback, type Options, type SessionStore } from '@anthropic-ai/claude-agent-sdk';
+import { forkSession, type Options, type SessionStore } from '@anthropic-ai/claude-agent-sdk';
 import type { Logger } from 'pino';
 import type { TranscriptStore } from '../store/types.js';
 import type { ToolRegistry } from '../tools/registry.js';
 import type { AgentEvent } from './events.js';
-import { matchesAny, PermissionBroker, type PermissionDecision } from './permissions.js';
+import { PermissionBroker, type PermissionDecision } from './permissions.js';
 import { WarmPool, type PoolStats } from './pool.js';
 import type { PoolLimits } from './pool-policy.js';
 import { projectKeyFor, workspaceNameFor } from './project-key.js';
-import { pathOutsideWorkspace } from './workspace.js';
+import { askTheGate, createGate } from './gate.js';
 import { removeLocalTranscript } from '../retention/local-files.js';
-import { WarmSession, type PermissionGate, type TurnContext, type TurnEnd } from './warm-session.js';
+import { WarmSession, type PermissionGate, type TurnEnd } from './warm-session.js';
 import type { Launcher } from './child-process.js';
 import { MCP_TOKEN_HEADER, type Gateway } from '../gateway/gateway.js';
 import { prepareSandbox, type SandboxConfig, type SandboxRun, type SandboxStatus } from '../sandbox/sandbox.js';
@@ -295,38 +295,12 @@ export class AgentRuntime {
     return session;
   }
 
-  /**
-   * The permission policy of one session's process: a tool that is not configured is refused, a
-   * tool matching the turn's approval rules waits for a person, anything else runs. Every call
-   * comes here (nothing is pre-approved) so a session's approval rules can change between turns.
-   */
   private gate(sessionId: string, workspace: string): PermissionGate {
-    const builtin = this.opts.model.builtinTools;
-    // StructuredOutput is the CLI's own way of answering a turn's outputFormat, not a tool that acts.
-    const enabled = [...this.opts.tools.allowedTools, ...builtin, 'StructuredOutput'];
-    const unsandboxed = this.opts.sandbox.status.kind === 'none';
-    // The same checks for the model's input and for an approver's replacement of it.
-    const check = async (tool: string, input: Record<string, unknown>, turn: TurnContext | null): Promise<string | null> => {
-      if (!matchesAny(tool, enabled)) return `The tool ${tool} is not enabled on this server.`;
-      if (turn?.builtinTools && matchesAny(tool, builtin) && !turn.builtinTools.includes(tool)) {
-        return `The tool ${tool} is not allowed for this account or session (its tool policy).`;
-      }
-      if (unsandboxed && matchesAny(tool, builtin)) {
-        return `sandbox_unavailable: built-in tools need the sandbox, which is not available on this server (${this.opts.sandbox.status.warning ?? ''}).`;
-      }
-      const outside = await pathOutsideWorkspace(tool, input, workspace);
-      if (outside) return `${tool} may only use files in this session's workspace; ${outside} is outside it.`;
-      return null;
-    };
-    return async (tool, input, { signal, toolUseID }, turn) => {
-      const refused = await check(tool, input, turn);
-      if (refused) return { behavior: 'deny', message: refused };
-      if (!turn || !matchesAny(tool, turn.approvalTools)) return { behavior: 'allow', updatedInput: input };
-      const decided = await this.permissions.ask(sessionId, { tool, input, toolUseId: toolUseID }, turn.emit, signal);
-      if (decided.behavior !== 'allow' || !decided.updatedInput) return decided;
-      const again = await check(tool, decided.updatedInput, turn);
-      return again ? { behavior: 'deny', message: `The approved input was refused: ${again}` } : decided;
-    };
+    return createGate(
+      { allowedTools: this.opts.tools.allowedTools, builtinTools: this.opts.model.builtinTools, sandbox: this.opts.sandbox.status, permissions: this.permissions },
+      sessionId,
+      workspace,
+    );
   }
 
   /**
@@ -406,10 +380,6 @@ function narrow(a: readonly string[] | null, b: readonly string[] | null): strin
   if (a === null) return b ? [...b] : null;
   return b === null ? [...a] : a.filter((t) => b.includes(t));
 }
-
-const askTheGate: HookCallback = async () => ({
-  hookSpecificOutput: { hookEventName: 'PreToolUse', permissionDecision: 'ask', permissionDecisionReason: 'Every tool call is decided by the server.' },
-});
 
 /** The store's methods bound to it, so they can be spread into a wrapper. */
 function bindAll(store: TranscriptStore): TranscriptStore {
