@@ -224,6 +224,10 @@ describe('API keys and account isolation', () => {
       call: (x) => ({ method: 'POST', path: `/v1/responses/resp_${x.turnId.replaceAll('-', '')}/cancel` }),
       notFound: 'response_not_found',
     },
+    { route: 'GET /v1/sessions/{id}/files', call: (x) => ({ method: 'GET', path: `/v1/sessions/${x.sessionId}/files` }) },
+    { route: 'PUT /v1/sessions/{id}/files/{path}', call: (x) => ({ method: 'PUT', path: `/v1/sessions/${x.sessionId}/files/probe.txt`, body: { probe: true } }) },
+    { route: 'GET /v1/sessions/{id}/files/{path}', call: (x) => ({ method: 'GET', path: `/v1/sessions/${x.sessionId}/files/probe.txt` }) },
+    { route: 'DELETE /v1/sessions/{id}/files/{path}', call: (x) => ({ method: 'DELETE', path: `/v1/sessions/${x.sessionId}/files/probe.txt` }) },
     { route: 'DELETE /v1/sessions/{id}', call: (x) => ({ method: 'DELETE', path: `/v1/sessions/${x.sessionId}` }) },
   ];
 
@@ -457,6 +461,8 @@ describe('API keys and account isolation', () => {
       'POST /v1/sessions': 201,
       'POST /v1/sessions/{id}/fork': 201,
       'DELETE /v1/sessions/{id}': 204,
+      'PUT /v1/sessions/{id}/files/{path}': 201,
+      'DELETE /v1/sessions/{id}/files/{path}': 204,
       // Past the session check: there is just no such request waiting.
       'POST /v1/sessions/{id}/permissions/{request_id}': 404,
     };
